@@ -1,0 +1,1 @@
+"""The meeting web app (Reflex): pages, routes and HTTP endpoints."""

@@ -1,0 +1,142 @@
+"""The home page: your name, a new room, or a room by name."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import reflex as rx
+
+from components.labels import merge
+from state.profile import ProfileState
+
+__all__ = ["home"]
+
+_NAME_ERRORS = ("name_missing", "name_too_long", "name_control_chars")
+_ROOM_ERRORS = ("room_missing", "room_too_long", "room_invalid_chars")
+
+
+def _problem_text(
+    code: rx.Var[str], keys: tuple[str, ...], text: Mapping[str, str]
+) -> rx.Var:
+    return rx.match(code, *[(key, text[key]) for key in keys], "").to(str)
+
+
+def _error_line(element_id: str, content: rx.Var, test_id: str) -> rx.Component:
+    return rx.text(
+        content,
+        id=element_id,
+        role="alert",
+        color=rx.color("red", 11),
+        size="2",
+        data_testid=test_id,
+    )
+
+
+def home(labels: Mapping[str, str] | None = None) -> rx.Component:
+    """The home page.
+
+    Args:
+        labels: Label overrides (see :mod:`components.labels`).
+
+    Returns:
+        The page body.
+    """
+    text = merge(labels)
+    has_return = ProfileState.return_path != ""
+    return rx.center(
+        rx.vstack(
+            rx.heading(text["home_heading"], size="8", as_="h1"),
+            rx.cond(
+                has_return,
+                rx.callout(text["name_required_notice"], icon="info", width="100%"),
+            ),
+            rx.form(
+                rx.vstack(
+                    rx.el.label(text["display_name"], html_for="display_name"),
+                    rx.input(
+                        id="display_name",
+                        name="display_name",
+                        value=ProfileState.name_draft,
+                        on_change=ProfileState.set_name_draft,
+                        placeholder=text["display_name_placeholder"],
+                        auto_complete="nickname",
+                        aria_invalid=rx.cond(
+                            ProfileState.name_error != "", "true", "false"
+                        ),
+                        aria_describedby="name-error",
+                        width="100%",
+                        size="3",
+                    ),
+                    _error_line(
+                        "name-error",
+                        _problem_text(ProfileState.name_error, _NAME_ERRORS, text),
+                        "name-error",
+                    ),
+                    rx.cond(
+                        has_return,
+                        rx.button(
+                            text["save_name"], type="submit", size="3",
+                            data_testid="save-name",
+                        ),
+                        rx.button(
+                            text["new_room"],
+                            type="button",
+                            size="3",
+                            on_click=ProfileState.new_room,
+                            data_testid="new-room",
+                        ),
+                    ),
+                    width="100%",
+                    align="start",
+                ),
+                on_submit=ProfileState.save_name,
+                width="100%",
+            ),
+            rx.divider(),
+            rx.form(
+                rx.vstack(
+                    rx.el.label(text["room_name"], html_for="room"),
+                    rx.hstack(
+                        rx.input(
+                            id="room",
+                            name="room",
+                            placeholder=text["room_name_placeholder"],
+                            aria_invalid=rx.cond(
+                                ProfileState.room_error != "", "true", "false"
+                            ),
+                            aria_describedby="room-error",
+                            size="3",
+                            flex="1",
+                        ),
+                        rx.button(
+                            text["join_room"],
+                            type="submit",
+                            size="3",
+                            variant="outline",
+                            data_testid="join-room",
+                        ),
+                        width="100%",
+                    ),
+                    _error_line(
+                        "room-error",
+                        _problem_text(ProfileState.room_error, _ROOM_ERRORS, text)
+                        + rx.cond(
+                            ProfileState.room_error_detail != "",
+                            " " + ProfileState.room_error_detail,
+                            "",
+                        ),
+                        "room-error",
+                    ),
+                    width="100%",
+                    align="start",
+                ),
+                on_submit=ProfileState.join_room,
+                reset_on_submit=False,
+                width="100%",
+            ),
+            spacing="5",
+            width="100%",
+            max_width="32rem",
+        ),
+        padding="3rem 1rem",
+    )

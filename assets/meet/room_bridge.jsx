@@ -1,0 +1,84 @@
+// The room bridge: presence heartbeat, leave-on-unload beacon, keyboard
+// shortcuts, layout width, and `window.meetBridge` for the media bridge.
+// Renders nothing. Callbacks are read through refs so re-renders never reset
+// the heartbeat interval.
+import { useEffect, useRef } from "react";
+
+const NARROW_QUERY = "(max-width: 640px)";
+
+function isTyping(target) {
+  if (!target) return false;
+  const tag = (target.tagName || "").toLowerCase();
+  return tag === "input" || tag === "textarea" || tag === "select" || target.isContentEditable;
+}
+
+export function shortcutFor(event) {
+  if (!(event.ctrlKey || event.metaKey) || event.altKey || event.shiftKey) return null;
+  const key = (event.key || "").toLowerCase();
+  if (key === "d") return "toggle_mic";
+  if (key === "e") return "toggle_camera";
+  return null;
+}
+
+export function RoomBridge(props) {
+  const latest = useRef(props);
+  latest.current = props;
+  const intervalMs = props.intervalMs || 5000;
+
+  useEffect(() => {
+    const beat = () => latest.current.onHeartbeat?.();
+    beat();
+    const timer = window.setInterval(beat, intervalMs);
+    return () => window.clearInterval(timer);
+  }, [intervalMs]);
+
+  useEffect(() => {
+    let sent = false;
+    const leave = () => {
+      const { beaconUrl, beaconBody } = latest.current;
+      if (sent || !beaconUrl || !beaconBody || !navigator.sendBeacon) return;
+      sent = true;
+      navigator.sendBeacon(beaconUrl, new Blob([beaconBody], { type: "application/json" }));
+    };
+    const back = (event) => {
+      if (event.persisted) sent = false;
+    };
+    window.addEventListener("pagehide", leave);
+    window.addEventListener("pageshow", back);
+    return () => {
+      window.removeEventListener("pagehide", leave);
+      window.removeEventListener("pageshow", back);
+    };
+  }, []);
+
+  useEffect(() => {
+    const onKey = (event) => {
+      const action = shortcutFor(event);
+      if (!action) return;
+      event.preventDefault();
+      if (event.repeat || isTyping(event.target)) return;
+      latest.current.onShortcut?.(action);
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, []);
+
+  useEffect(() => {
+    const query = window.matchMedia(NARROW_QUERY);
+    const report = () => latest.current.onNarrowChange?.(query.matches);
+    report();
+    query.addEventListener("change", report);
+    return () => query.removeEventListener("change", report);
+  }, []);
+
+  useEffect(() => {
+    // The media bridge (and tests) announce changes of one's own roster
+    // entry through here; the server validates every field.
+    window.meetBridge = {
+      ...(window.meetBridge || {}),
+      updateOwn: (changes) => latest.current.onUpdateOwn?.(changes),
+    };
+  }, []);
+
+  return null;
+}

@@ -1,0 +1,39 @@
+"""Room components for Reflex pages: the public, documented API.
+
+Example:
+    A page with a complete meeting room, in a developer's own app::
+
+        import reflex as rx
+        from components import lobby, room
+        from state import ProfileState, RoomState
+
+        app = rx.App()
+        app.add_page(lobby(), route="/[room]",
+                     on_load=[ProfileState.require_name, RoomState.enter])
+        app.add_page(room(), route="/[room]/room",
+                     on_load=[ProfileState.require_name, RoomState.enter,
+                              RoomState.join_directly])
+"""
+
+from components.labels import DEFAULT_LABELS, format_label, merge
+from components.lobby import lobby, people_in_room
+from components.media_controls import media_controls, toggle_button
+from components.notices import room_notices
+from components.participant_tile import participant_tile
+from components.participants_panel import participants_panel
+from components.room import room, stage
+
+__all__ = [
+    "DEFAULT_LABELS",
+    "format_label",
+    "lobby",
+    "media_controls",
+    "merge",
+    "participant_tile",
+    "participants_panel",
+    "people_in_room",
+    "room",
+    "room_notices",
+    "stage",
+    "toggle_button",
+]

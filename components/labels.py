@@ -1,0 +1,165 @@
+"""Every user-facing string of the room components, in one overridable mapping.
+
+Components take ``labels=`` (a partial mapping); missing keys fall back to
+:data:`DEFAULT_LABELS` (English). Templates use ``{name}`` placeholders that are
+filled on the client from state vars by :func:`format_label`.
+
+Example:
+    >>> from components import labels
+    >>> french = labels.merge({"join": "Rejoindre", "leave": "Quitter"})
+    >>> french["join"], french["mute"]
+    ('Rejoindre', 'Mute')
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+import reflex as rx
+
+__all__ = ["DEFAULT_LABELS", "Labels", "format_label", "merge"]
+
+Labels = Mapping[str, str]
+
+DEFAULT_LABELS: Labels = MappingProxyType(
+    {
+        # Home
+        "app_title": "Meet",
+        "home_heading": "Meet with anyone, right in the browser",
+        "display_name": "Your name",
+        "display_name_placeholder": "How others will see you",
+        "save_name": "Save name",
+        "new_room": "New room",
+        "room_name": "Room name",
+        "room_name_placeholder": "e.g. team-standup",
+        "join_room": "Join room",
+        "name_required_notice": "Enter your name to continue to the room.",
+        # Validation problems (keys are the Problem codes from core.validation)
+        "name_missing": "Please enter your name.",
+        "name_too_long": "Your name can be at most 50 characters.",
+        "name_control_chars": "Your name contains characters that can't be shown.",
+        "room_missing": "Please enter a room name.",
+        "room_too_long": "Room names can be at most 64 characters.",
+        "room_invalid_chars": (
+            "Room names may only use letters a–z, digits 0–9 and dashes."
+        ),
+        # Lobby
+        "lobby_heading": "Ready to join {room}?",
+        "people_in_room_zero": "Nobody is in the room yet",
+        "people_in_room_one": "1 person in the room",
+        "people_in_room_other": "{count} people in the room",
+        "join": "Join",
+        "copy_link": "Copy link",
+        "link_copied": "Link copied",
+        "signed_in_as": "Joining as {name}",
+        "change_name": "Change name",
+        "mic_level": "Microphone level",
+        "camera_off": "Camera is off",
+        "camera_preview": "Camera preview",
+        "error_permission_denied": (
+            "The browser was not allowed to use your camera or microphone. "
+            "Allow access in the address bar, then reload."
+        ),
+        "error_no_device": "No camera or microphone was found.",
+        "error_device_busy": (
+            "Your camera or microphone is being used by another application."
+        ),
+        "error_unsupported": "This browser cannot use a camera or microphone here.",
+        "error_unknown": "Your camera or microphone could not be started.",
+        # Room
+        "room_heading": "Meeting in {room}",
+        "controls": "Meeting controls",
+        "microphone": "Microphone",
+        "camera": "Camera",
+        "turn_mic_on": "Turn microphone on",
+        "turn_mic_off": "Turn microphone off",
+        "turn_camera_on": "Turn camera on",
+        "turn_camera_off": "Turn camera off",
+        "raise_hand": "Raise hand",
+        "lower_hand": "Lower hand",
+        "participants": "Participants",
+        "close_participants": "Close participants",
+        "leave": "Leave",
+        "you": "(you)",
+        "mic_off": "Microphone off",
+        "mic_on": "Microphone on",
+        "hand_raised": "Hand raised",
+        "speaking": "Speaking",
+        "mute": "Mute",
+        "mute_title": "Mute {name}?",
+        "mute_body": "Only {name} can turn their microphone back on.",
+        "cancel": "Cancel",
+        "confirm_mute": "Mute",
+        "muted_by_other": "You were muted by {name}.",
+        "joined_notice": "{name} joined",
+        "left_notice": "{name} left",
+        "timed_out_notice": "{name} lost connection",
+        "stage": "Participants on stage",
+        "more_participants": "+{count} more",
+        "not_in_room": "You are no longer in this room.",
+        "shortcuts_hint": "Ctrl/⌘+D microphone · Ctrl/⌘+E camera",
+    }
+)
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def merge(overrides: Mapping[str, str] | None = None) -> Labels:
+    """Return the default labels with ``overrides`` applied.
+
+    Args:
+        overrides: Replacement strings by key; unknown keys are rejected so a
+            typo does not silently leave the English text in place.
+
+    Returns:
+        A read-only mapping holding every label.
+
+    Raises:
+        KeyError: If ``overrides`` names a key that no component uses.
+    """
+    if not overrides:
+        return DEFAULT_LABELS
+    unknown = sorted(set(overrides) - set(DEFAULT_LABELS))
+    if unknown:
+        msg = f"Unknown label keys: {', '.join(unknown)}"
+        raise KeyError(msg)
+    return MappingProxyType({**DEFAULT_LABELS, **overrides})
+
+
+def format_label(template: str, **values: Any) -> rx.Var[str] | str:
+    """Fill ``{name}`` placeholders of a label with plain values or state vars.
+
+    Args:
+        template: A label such as ``"{count} people in the room"``.
+        **values: A value (or ``rx.Var``) per placeholder.
+
+    Returns:
+        The template itself when it has no placeholders, otherwise a string
+        var that the browser keeps up to date.
+
+    Raises:
+        KeyError: If the template names a placeholder without a value.
+    """
+    parts: list[Any] = []
+    position = 0
+    for match in _PLACEHOLDER.finditer(template):
+        parts.append(template[position : match.start()])
+        key = match.group(1)
+        if key not in values:
+            msg = f"No value for placeholder {key!r} in {template!r}"
+            raise KeyError(msg)
+        parts.append(values[key])
+        position = match.end()
+    if not parts:
+        return template
+    parts.append(template[position:])
+    result: rx.Var[str] = rx.Var.create("")
+    for part in parts:
+        if isinstance(part, rx.Var):
+            result = result + part.to_string(use_json=False)
+        elif part != "":
+            result = result + rx.Var.create(str(part))
+    return result

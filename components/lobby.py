@@ -1,0 +1,125 @@
+"""The lobby: preview your camera and microphone, see who is in, join."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import reflex as rx
+
+from components.labels import format_label, merge
+from components.media_controls import camera_toggle, microphone_toggle
+from components.notices import room_notices
+from components.presence_bar import room_presence
+from state.profile import ProfileState
+from state.room import RoomState
+from state.session import SessionState
+from state.view import ViewState
+
+__all__ = ["lobby", "people_in_room"]
+
+_DEVICE_ERROR_KEYS = {
+    "permission_denied": "error_permission_denied",
+    "no_device": "error_no_device",
+    "device_busy": "error_device_busy",
+    "unsupported": "error_unsupported",
+    "unknown": "error_unknown",
+}
+
+
+def people_in_room(labels: Mapping[str, str] | None = None) -> rx.Component:
+    """The live "N people in the room" line.
+
+    Args:
+        labels: Label overrides.
+
+    Returns:
+        A text that updates as people join and leave.
+    """
+    text = merge(labels)
+    count = RoomState.people_count
+    return rx.text(
+        rx.match(
+            count,
+            (0, text["people_in_room_zero"]),
+            (1, text["people_in_room_one"]),
+            format_label(text["people_in_room_other"], count=count),
+        ),
+        data_testid="people-count",
+        data_count=count,
+        color=rx.color("gray", 11),
+    )
+
+
+def lobby(labels: Mapping[str, str] | None = None) -> rx.Component:
+    """The pre-join screen of a room.
+
+    Shows the room name, a live people count, a mirrored camera preview with a
+    microphone level meter, microphone and camera toggles, device errors in
+    plain words, a copy-link button and Join. Use it on a page whose
+    ``on_load`` runs ``[ProfileState.require_name, RoomState.enter]``.
+
+    Args:
+        labels: Label overrides (see :mod:`components.labels`).
+
+    Returns:
+        The lobby.
+
+    Example:
+        >>> from components import lobby
+        >>> page = lobby(labels={"join": "Enter"})
+    """
+    text = merge(labels)
+    preview_labels = {
+        "mic_level": text["mic_level"],
+        "camera_off": text["camera_off"],
+        "camera_preview": text["camera_preview"],
+        **{code: text[key] for code, key in _DEVICE_ERROR_KEYS.items()},
+    }
+    return rx.center(
+        rx.vstack(
+            rx.heading(
+                format_label(text["lobby_heading"], room=SessionState.room),
+                size="7",
+                as_="h1",
+            ),
+            people_in_room(labels),
+            rx.text(format_label(text["signed_in_as"], name=ProfileState.display_name)),
+            # MEDIA_PREVIEW
+            rx.hstack(
+                microphone_toggle(labels),
+                camera_toggle(labels),
+                rx.button(
+                    rx.icon("link"),
+                    text["copy_link"],
+                    variant="soft",
+                    size="3",
+                    on_click=[
+                        rx.call_script(
+                            "navigator.clipboard?.writeText(window.location.href)"
+                        ),
+                        rx.toast(text["link_copied"]),
+                    ],
+                    data_testid="copy-link",
+                ),
+                rx.button(
+                    text["join"],
+                    size="3",
+                    on_click=RoomState.join,
+                    disabled=ViewState.me.is_none(),
+                    data_testid="join",
+                ),
+                spacing="3",
+                wrap="wrap",
+                justify="center",
+            ),
+            rx.text(text["shortcuts_hint"], size="1", color=rx.color("gray", 10)),
+            room_presence(),
+            room_notices(labels),
+            align="center",
+            spacing="4",
+            width="100%",
+            max_width="40rem",
+        ),
+        padding="2rem 1rem",
+        width="100%",
+    )

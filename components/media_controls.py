@@ -1,0 +1,149 @@
+"""The control bar: microphone, camera, raise hand, participants, leave."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import reflex as rx
+
+from components.labels import merge
+from state.room import RoomState
+from state.session import SessionState
+from state.view import ViewState
+
+__all__ = ["media_controls", "toggle_button"]
+
+
+def toggle_button(
+    label: str,
+    pressed: rx.Var[bool],
+    icon_on: str,
+    icon_off: str,
+    on_click: object,
+    *,
+    hint: str = "",
+    test_id: str = "",
+) -> rx.Component:
+    """A labelled toggle button exposing its state as ``aria-pressed``.
+
+    Args:
+        label: The accessible name; constant, the state is in aria-pressed.
+        pressed: Whether the toggle is on.
+        icon_on: Lucide icon shown while on.
+        icon_off: Lucide icon shown while off.
+        on_click: The event(s) to run on click.
+        hint: Tooltip text (for example the keyboard shortcut).
+        test_id: ``data-testid`` of the button.
+
+    Returns:
+        The button.
+    """
+    return rx.icon_button(
+        rx.cond(pressed, rx.icon(icon_on), rx.icon(icon_off)),
+        aria_label=label,
+        aria_pressed=rx.cond(pressed, "true", "false"),
+        title=hint or label,
+        on_click=on_click,
+        variant=rx.cond(pressed, "solid", "soft"),
+        color_scheme=rx.cond(pressed, "gray", "red"),
+        size="3",
+        data_testid=test_id,
+    )
+
+
+def microphone_toggle(labels: Mapping[str, str] | None = None) -> rx.Component:
+    """The microphone toggle (also Ctrl/⌘+D).
+
+    Args:
+        labels: Label overrides.
+
+    Returns:
+        The toggle button.
+    """
+    text = merge(labels)
+    return toggle_button(
+        text["microphone"],
+        ViewState.mic_on,
+        "mic",
+        "mic-off",
+        RoomState.set_microphone(~ViewState.mic_on),
+        hint=f"{text['microphone']} (Ctrl/⌘+D)",
+        test_id="toggle-mic",
+    )
+
+
+def camera_toggle(labels: Mapping[str, str] | None = None) -> rx.Component:
+    """The camera toggle (also Ctrl/⌘+E).
+
+    Args:
+        labels: Label overrides.
+
+    Returns:
+        The toggle button.
+    """
+    text = merge(labels)
+    return toggle_button(
+        text["camera"],
+        ViewState.camera_on,
+        "video",
+        "video-off",
+        RoomState.set_camera(~ViewState.camera_on),
+        hint=f"{text['camera']} (Ctrl/⌘+E)",
+        test_id="toggle-camera",
+    )
+
+
+def media_controls(labels: Mapping[str, str] | None = None) -> rx.Component:
+    """The meeting's control bar.
+
+    Args:
+        labels: Label overrides (see :mod:`components.labels`).
+
+    Returns:
+        A toolbar with microphone, camera, raise hand, participants and leave.
+
+    Example:
+        >>> from components import media_controls
+        >>> bar = media_controls(labels={"leave": "Hang up"})
+    """
+    text = merge(labels)
+    return rx.hstack(
+        microphone_toggle(labels),
+        camera_toggle(labels),
+        rx.icon_button(
+            rx.icon("hand"),
+            aria_label=text["raise_hand"],
+            aria_pressed=rx.cond(ViewState.hand_raised, "true", "false"),
+            title=text["raise_hand"],
+            on_click=RoomState.set_hand(~ViewState.hand_raised),
+            variant=rx.cond(ViewState.hand_raised, "solid", "soft"),
+            color_scheme=rx.cond(ViewState.hand_raised, "amber", "gray"),
+            size="3",
+            data_testid="toggle-hand",
+        ),
+        rx.icon_button(
+            rx.icon("users"),
+            aria_label=text["participants"],
+            aria_pressed=rx.cond(SessionState.participants_open, "true", "false"),
+            aria_controls="participants-panel",
+            title=text["participants"],
+            on_click=SessionState.toggle_participants,
+            variant=rx.cond(SessionState.participants_open, "solid", "soft"),
+            color_scheme="gray",
+            size="3",
+            data_testid="toggle-participants",
+        ),
+        rx.button(
+            rx.icon("phone-off"),
+            text["leave"],
+            on_click=RoomState.leave,
+            color_scheme="red",
+            size="3",
+            data_testid="leave",
+        ),
+        role="toolbar",
+        aria_label=text["controls"],
+        spacing="3",
+        justify="center",
+        padding="0.75rem",
+    )

@@ -1,0 +1,50 @@
+"""Join/leave/mute notices as toasts and a screen-reader live region."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import reflex as rx
+
+from components.labels import merge
+from state.room import RoomState
+from state.view import ViewState
+
+__all__ = ["RoomNotices", "room_notices"]
+
+_NOTICE_KEYS = ("joined_notice", "left_notice", "timed_out_notice", "muted_by_other")
+
+
+class RoomNotices(rx.Component):
+    """Shows each new room notice once (``assets/meet/notices.jsx``)."""
+
+    library = "$/public/meet/notices.jsx"
+    tag = "RoomNotices"
+    is_default = False
+
+    notices: rx.Var[list[dict[str, str]]]
+    self_id: rx.Var[str]
+    labels: rx.Var[dict[str, str]]
+    users: rx.Var[list]
+    quiet: rx.Var[bool]
+
+
+def room_notices(labels: Mapping[str, str] | None = None) -> rx.Component:
+    """Announce joins, leaves and mutes of the current room.
+
+    Args:
+        labels: Label overrides (see :mod:`components.labels`).
+
+    Returns:
+        An invisible live region that also raises toasts.
+    """
+    merged = merge(labels)
+    return RoomNotices.create(
+        notices=RoomState.notices,
+        self_id=ViewState.self_id,
+        labels={key: merged[key] for key in _NOTICE_KEYS},
+        users=RoomState.users,
+        # Orange mutes join/leave sounds above 5 people; we quiet the toasts
+        # (screen readers still hear them).
+        quiet=RoomState.people_count > 5,
+    )

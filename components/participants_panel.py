@@ -1,0 +1,148 @@
+"""The participants panel: everyone in the meeting, with mute for others."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import reflex as rx
+
+from components.labels import format_label, merge
+from state.room import RoomState
+from state.session import SessionState
+from state.view import ViewState
+
+__all__ = ["participants_panel"]
+
+
+def _mute_button(person: rx.Var, text: Mapping[str, str]) -> rx.Component:
+    """A mute button that asks for confirmation first."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(
+            rx.button(
+                rx.icon("mic-off", size=14),
+                text["mute"],
+                size="1",
+                variant="soft",
+                color_scheme="red",
+                aria_label=format_label(text["mute_title"], name=person.name),
+                data_testid="mute-participant",
+            ),
+        ),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(format_label(text["mute_title"], name=person.name)),
+            rx.alert_dialog.description(
+                format_label(text["mute_body"], name=person.name)
+            ),
+            rx.hstack(
+                rx.alert_dialog.cancel(
+                    rx.button(text["cancel"], variant="soft", color_scheme="gray")
+                ),
+                rx.alert_dialog.action(
+                    rx.button(
+                        text["confirm_mute"],
+                        color_scheme="red",
+                        on_click=RoomState.mute(person.id),
+                        data_testid="confirm-mute",
+                    )
+                ),
+                spacing="3",
+                justify="end",
+                margin_top="1rem",
+            ),
+        ),
+    )
+
+
+def _row(person: rx.Var, text: Mapping[str, str]) -> rx.Component:
+    return rx.hstack(
+        rx.center(
+            rx.text(person.initial, weight="bold", aria_hidden="true"),
+            width="2rem",
+            height="2rem",
+            border_radius="50%",
+            background=rx.color("accent", 9),
+            color="white",
+            flex_shrink="0",
+        ),
+        rx.text(
+            rx.cond(
+                person.is_self,
+                person.name.to(str) + " " + text["you"],
+                person.name.to(str),
+            ),
+            flex="1",
+            truncate=True,
+        ),
+        rx.cond(
+            person.raised_hand,
+            rx.icon("hand", size=16, aria_label=text["hand_raised"], role="img"),
+        ),
+        rx.cond(
+            person.audio_enabled,
+            rx.icon("mic", size=16, aria_label=text["mic_on"], role="img"),
+            rx.icon("mic-off", size=16, aria_label=text["mic_off"], role="img"),
+        ),
+        rx.cond(
+            ~person.is_self & person.audio_enabled,
+            _mute_button(person, text),
+        ),
+        width="100%",
+        align="center",
+        spacing="2",
+        role="listitem",
+        data_testid="participant-row",
+        data_participant_id=person.id,
+    )
+
+
+def participants_panel(labels: Mapping[str, str] | None = None) -> rx.Component:
+    """Everyone in the meeting, self first, with hand and mic state.
+
+    Muting someone asks for confirmation; the muted person alone can turn
+    their microphone back on. Shown while ``SessionState.participants_open``.
+
+    Args:
+        labels: Label overrides (see :mod:`components.labels`).
+
+    Returns:
+        The panel (a complementary landmark).
+
+    Example:
+        >>> from components import participants_panel
+        >>> panel = participants_panel()
+    """
+    text = merge(labels)
+    return rx.cond(
+        SessionState.participants_open,
+        rx.box(
+            rx.hstack(
+                rx.heading(
+                    text["participants"], " (", RoomState.people_count, ")", size="4"
+                ),
+                rx.spacer(),
+                rx.icon_button(
+                    rx.icon("x"),
+                    aria_label=text["close_participants"],
+                    on_click=SessionState.toggle_participants,
+                    variant="ghost",
+                ),
+                width="100%",
+                align="center",
+            ),
+            rx.vstack(
+                rx.foreach(ViewState.participants, lambda p: _row(p, text)),
+                role="list",
+                spacing="2",
+                margin_top="0.75rem",
+                width="100%",
+            ),
+            id="participants-panel",
+            role="complementary",
+            aria_label=text["participants"],
+            data_testid="participants-panel",
+            width=["100%", "100%", "20rem"],
+            padding="1rem",
+            border_left=f"1px solid {rx.color('gray', 5)}",
+            background=rx.color("gray", 2),
+        ),
+    )

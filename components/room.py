@@ -1,0 +1,103 @@
+"""The meeting: the stage of tiles, the control bar and the side panel."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import reflex as rx
+
+from components.labels import format_label, merge
+from components.lobby import people_in_room
+from components.media_controls import media_controls
+from components.notices import room_notices
+from components.participant_tile import participant_tile
+from components.participants_panel import participants_panel
+from components.presence_bar import room_presence
+from state.session import SessionState
+from state.view import ViewState
+
+__all__ = ["room", "stage"]
+
+
+def stage(labels: Mapping[str, str] | None = None) -> rx.Component:
+    """The tiles on stage, self first, with a "+N more" line for the rest.
+
+    Args:
+        labels: Label overrides.
+
+    Returns:
+        The responsive tile grid.
+    """
+    text = merge(labels)
+    return rx.vstack(
+        rx.grid(
+            rx.foreach(
+                ViewState.stage_tiles, lambda tile: participant_tile(tile, labels)
+            ),
+            columns=rx.breakpoints(initial="1", sm="2", lg="3"),
+            spacing="3",
+            width="100%",
+            role="list",
+            aria_label=text["stage"],
+            data_testid="stage",
+        ),
+        rx.cond(
+            ViewState.overflow_tiles.length() > 0,
+            rx.text(
+                format_label(
+                    text["more_participants"], count=ViewState.overflow_tiles.length()
+                ),
+                data_testid="overflow",
+            ),
+        ),
+        width="100%",
+        flex="1",
+        padding="1rem",
+    )
+
+
+def room(labels: Mapping[str, str] | None = None) -> rx.Component:
+    """A complete meeting room: stage, control bar, participants panel.
+
+    Use it on a page whose ``on_load`` runs ``[ProfileState.require_name,
+    RoomState.enter, RoomState.join_directly]``.
+
+    Args:
+        labels: Label overrides (see :mod:`components.labels`).
+
+    Returns:
+        The room.
+
+    Example:
+        >>> from components import room
+        >>> page = room(labels={"leave": "Hang up"})
+    """
+    text = merge(labels)
+    return rx.vstack(
+        rx.hstack(
+            rx.heading(
+                format_label(text["room_heading"], room=SessionState.room),
+                size="5",
+                as_="h1",
+            ),
+            rx.spacer(),
+            people_in_room(labels),
+            width="100%",
+            padding="0.75rem 1rem",
+            align="center",
+        ),
+        rx.hstack(
+            rx.box(stage(labels), flex="1", width="100%"),
+            participants_panel(labels),
+            width="100%",
+            flex="1",
+            align="start",
+            spacing="0",
+        ),
+        media_controls(labels),
+        room_presence(),
+        room_notices(labels),
+        width="100%",
+        min_height="100vh",
+        spacing="0",
+    )

@@ -1,0 +1,8 @@
+"""Reflex state classes of the meeting app (thin: the rules live in ``core``)."""
+
+from state.profile import ProfileState
+from state.room import RoomState
+from state.session import SessionState
+from state.view import TileView, ViewState
+
+__all__ = ["ProfileState", "RoomState", "SessionState", "TileView", "ViewState"]

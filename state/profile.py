@@ -1,0 +1,122 @@
+"""Who this browser is: the display name, remembered in localStorage."""
+
+from __future__ import annotations
+
+import os
+import urllib.parse
+
+import reflex as rx
+
+from core.problems import Problem
+from core.validation import (
+    normalise_room_name,
+    room_id_from_bytes,
+    safe_return_path,
+    validate_display_name,
+)
+
+__all__ = ["ProfileState"]
+
+
+class ProfileState(rx.State):
+    """The display name and the home page's form feedback (private per tab)."""
+
+    display_name: str = rx.LocalStorage("", name="meet.display-name", sync=True)
+    # Problem codes, turned into words by the components' labels.
+    name_error: str = ""
+    room_error: str = ""
+    room_error_detail: str = ""
+    # Where to go back to once a name is set (validated same-site path).
+    return_path: str = ""
+    # The name as typed on the home page, saved when the visitor goes on.
+    name_draft: str = ""
+
+    @rx.var
+    def has_name(self) -> bool:
+        """Whether a valid display name is remembered in this browser."""
+        return isinstance(validate_display_name(self.display_name), str)
+
+    @rx.event
+    def load_home(self) -> None:
+        """Read the ``next`` query parameter of the home page, if it is same-site."""
+        raw = self.router.url.query_parameters.get("next", "")
+        self.return_path = safe_return_path(raw) or ""
+        self.name_draft = self.display_name
+
+    @rx.event
+    def set_name_draft(self, value: object) -> None:
+        """Keep the name as typed (validated only when the visitor goes on).
+
+        Args:
+            value: The input's current text.
+        """
+        if isinstance(value, str):
+            self.name_draft = value[:200]
+
+    def _accept_name(self, raw: object) -> bool:
+        checked = validate_display_name(raw)
+        if isinstance(checked, Problem):
+            self.name_error = checked.code
+            return False
+        self.name_error = ""
+        self.display_name = checked
+        return True
+
+    @rx.event
+    def save_name(self) -> rx.event.EventSpec | None:
+        """Remember the typed display name, then go back where the visitor was.
+
+        Returns:
+            A redirect back to the room the visitor came from, if any.
+        """
+        if not self._accept_name(self.name_draft):
+            return None
+        if self.return_path:
+            target, self.return_path = self.return_path, ""
+            return rx.redirect(target)
+        return None
+
+    @rx.event
+    def new_room(self) -> rx.event.EventSpec | None:
+        """Open the lobby of a new room with a random 8-character id.
+
+        Returns:
+            A redirect to the new room's lobby.
+        """
+        if not self._accept_name(self.name_draft):
+            return None
+        return rx.redirect(f"/{room_id_from_bytes(os.urandom(8))}")
+
+    @rx.event
+    def join_room(self, form: dict) -> rx.event.EventSpec | None:
+        """Open the lobby of the room named in the form.
+
+        Args:
+            form: The room form's data (``room``).
+
+        Returns:
+            A redirect to the room's lobby, or nothing with an error shown.
+        """
+        room = normalise_room_name(form.get("room"))
+        named = self._accept_name(self.name_draft)
+        if isinstance(room, Problem):
+            self.room_error = room.code
+            self.room_error_detail = room.description
+            return None
+        self.room_error = ""
+        self.room_error_detail = ""
+        if not named:
+            return None
+        return rx.redirect(f"/{room}")
+
+    @rx.event
+    def require_name(self) -> rx.event.EventSpec | None:
+        """Send a visitor without a display name home, to come back after.
+
+        Returns:
+            A redirect to home carrying this page as the return path.
+        """
+        if self.has_name:
+            return None
+        here = safe_return_path(self.router.url.path) or "/"
+        return rx.redirect(f"/?next={urllib.parse.quote(here, safe='/')}")

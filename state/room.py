@@ -1,0 +1,367 @@
+"""The room: roster and meeting shared by everyone in it (``rx.SharedState``).
+
+The state only applies the pure commands of :mod:`core.roster` and exposes
+read-only queries; every rule lives there. Identity never comes from event
+arguments: the acting participant is the one recorded for the calling tab in
+:class:`state.session.SessionState`.
+
+Room traffic: every change to a public var here is sent to every member.
+Heartbeat times and leave keys are backend vars (leading underscore), so a
+heartbeat costs the other members no websocket message.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import time
+import uuid
+from collections.abc import Sequence
+
+import reflex as rx
+
+from core import roster
+from core.problems import Problem
+from core.roster import User
+from core.validation import normalise_room_name
+from state.profile import ProfileState
+from state.session import SessionState
+
+__all__ = ["ROOM_TOKEN_PREFIX", "RoomState", "room_token"]
+
+logger = logging.getLogger("meet.room")
+
+# Shared-state tokens live in the same namespace as client tokens (UUIDs);
+# the prefix keeps a room name from ever naming somebody's private state.
+ROOM_TOKEN_PREFIX = "room-"
+# How many join/leave notices the room keeps for late toasts and screen readers.
+MAX_NOTICES = 5
+
+
+def room_token(room: str) -> str:
+    """Return the shared-state token of a (normalised) room name.
+
+    Args:
+        room: A room name already accepted by ``normalise_room_name``.
+
+    Returns:
+        The token that every member's ``RoomState`` is linked to.
+    """
+    return ROOM_TOKEN_PREFIX + room
+
+
+def _unwrap(value: object) -> object:
+    """Return the plain object behind a Reflex mutable proxy."""
+    return getattr(value, "__wrapped__", value)
+
+
+class RoomState(rx.SharedState):
+    """Roster, meeting id and recent notices of one room."""
+
+    meeting_id: str = ""
+    users: list[User] = []
+    # Recent join/leave/mute notices: {"seq", "kind", "user_id", "name", "by"}.
+    notices: list[dict[str, str]] = []
+    notice_seq: int = 0
+    # Backend only (never sent to browsers): frequent or secret data.
+    _last_seen: dict[str, float] = {}
+    _leave_keys: dict[str, str] = {}
+
+    # ---- queries -------------------------------------------------------
+
+    @rx.var
+    def people_count(self) -> int:
+        """How many people have joined the meeting (lobby visitors excluded)."""
+        return sum(1 for user in self.users if user.joined)
+
+    @rx.var
+    def joined_users(self) -> list[User]:
+        """Everyone who joined the meeting, in roster order."""
+        return [user for user in self.users if user.joined]
+
+    # ---- applying commands ---------------------------------------------
+
+    def _room(self) -> roster.Room:
+        return roster.Room(
+            meetingId=self.meeting_id or None,
+            users=tuple(_unwrap(user) for user in self.users),  # type: ignore[misc]
+            lastSeen=dict(self._last_seen),
+        )
+
+    def _store(self, room: roster.Room, notices: Sequence[object]) -> None:
+        if (room.meetingId or "") != self.meeting_id:
+            self.meeting_id = room.meetingId or ""
+        if tuple(room.users) != tuple(_unwrap(u) for u in self.users):
+            self.users = list(room.users)
+        self._last_seen = dict(room.lastSeen)
+        live = {user.id for user in room.users}
+        if set(self._leave_keys) - live:
+            self._leave_keys = {k: v for k, v in self._leave_keys.items() if k in live}
+        self._publish(notices)
+
+    def _publish(self, notices: Sequence[object]) -> None:
+        fresh: list[dict[str, str]] = []
+        for notice in notices:
+            entry = _notice_entry(notice)
+            if entry is None:
+                continue
+            self.notice_seq += 1
+            fresh.append({"seq": str(self.notice_seq), **entry})
+        if fresh:
+            self.notices = [*self.notices, *fresh][-MAX_NOTICES:]
+
+    def _apply(self, command: object, *, actor: str) -> Problem | None:
+        """Apply one roster command; log and drop it when refused."""
+        outcome = roster.apply(self._room(), command)
+        if isinstance(outcome, roster.Refused):
+            logger.warning(
+                "room %s: refused %s from %s: %s (%s)",
+                self._linked_to or "-",
+                type(command).__name__,
+                actor or "-",
+                outcome.problem.code,
+                outcome.problem.description,
+            )
+            return outcome.problem
+        self._store(outcome.room, outcome.notices)
+        return None
+
+    async def _session(self) -> SessionState:
+        session = await self.get_state(SessionState)
+        session.worker_pid = os.getpid()
+        return session
+
+    async def _actor(self) -> str:
+        """The calling tab's participant id, if it is in this room."""
+        session = await self._session()
+        if session.room and room_token(session.room) == self._linked_to:
+            return session.participant_id
+        return ""
+
+    # ---- lobby and meeting lifecycle -------------------------------------
+
+    @rx.event
+    async def enter(self) -> rx.event.EventSpec | None:
+        """Enter the room named in the URL (lobby and meeting pages' on_load).
+
+        Links this tab to the room's shared state and adds it to the roster as
+        not yet joined. Invalid room names go home with a message.
+
+        Returns:
+            A redirect when the URL's room name is not a valid one.
+        """
+        raw = self.router.page.params.get("room", "")
+        room = normalise_room_name(raw)
+        if isinstance(room, Problem):
+            profile = await self.get_state(ProfileState)
+            profile.room_error = room.code
+            profile.room_error_detail = room.description
+            return rx.redirect("/")
+        if room != raw:
+            suffix = self.router.url.path[len(raw) + 1 :]
+            return rx.redirect(f"/{room}{suffix}")
+        profile = await self.get_state(ProfileState)
+        session = await self._session()
+        if session.room and session.room != room and self._linked_to:
+            await self._leave_linked(session)
+        shared = await self._link_to(room_token(room))
+        if not session.participant_id or session.room != room:
+            session.participant_id = uuid.uuid4().hex[:12]
+            session.leave_key = secrets.token_urlsafe(18)
+        session.room = room
+        problem = shared._apply(
+            roster.Enter(
+                user_id=session.participant_id,
+                name=profile.display_name,
+                now=time.time(),
+            ),
+            actor=session.participant_id,
+        )
+        if problem is None:
+            shared._leave_keys = {
+                **shared._leave_keys,
+                session.participant_id: session.leave_key,
+            }
+        return None
+
+    @rx.event
+    async def join(self) -> rx.event.EventSpec | None:
+        """Join the meeting from the lobby, starting it if the room was empty.
+
+        Returns:
+            Navigation to the meeting page.
+        """
+        actor = await self._actor()
+        if not actor:
+            return None
+        now = time.time()
+        self._apply(roster.Sweep(now=now), actor=actor)
+        self._apply(
+            roster.Join(user_id=actor, now=now, new_meeting_id=str(uuid.uuid4())),
+            actor=actor,
+        )
+        session = await self.get_state(SessionState)
+        return rx.redirect(f"/{session.room}/room")
+
+    @rx.event
+    async def join_directly(self) -> None:
+        """Join at once (meeting page opened without going through the lobby)."""
+        actor = await self._actor()
+        if not actor:
+            return
+        user = roster.find_user(self._room(), actor)
+        if user is not None and user.joined:
+            return
+        self._apply(
+            roster.Join(
+                user_id=actor, now=time.time(), new_meeting_id=str(uuid.uuid4())
+            ),
+            actor=actor,
+        )
+
+    async def _leave_linked(self, session: SessionState) -> None:
+        self._apply(roster.Leave(user_id=session.participant_id), actor="")
+        session.room = ""
+        session.participant_id = ""
+        session.leave_key = ""
+
+    @rx.event
+    async def leave(self) -> rx.event.EventSpec:
+        """Leave the room at once and go home.
+
+        Returns:
+            Navigation to the home page.
+        """
+        session = await self._session()
+        if await self._actor():
+            await self._leave_linked(session)
+        return rx.redirect("/")
+
+    @rx.event
+    async def heartbeat(self) -> None:
+        """Mark the calling tab alive and sweep out anyone silent too long."""
+        actor = await self._actor()
+        if not actor:
+            return
+        now = time.time()
+        self._apply(roster.Sweep(now=now), actor=actor)
+        if roster.find_user(self._room(), actor) is None:
+            # Swept while away (a sleeping laptop): come back as a new entry.
+            profile = await self.get_state(ProfileState)
+            self._apply(
+                roster.Enter(user_id=actor, name=profile.display_name, now=now),
+                actor=actor,
+            )
+            return
+        self._apply(roster.Heartbeat(user_id=actor, now=now), actor=actor)
+
+    # ---- changing one's own entry ----------------------------------------
+
+    @rx.event
+    async def update_own(self, changes: object) -> None:
+        """Change fields of the caller's own roster entry (field by field).
+
+        Args:
+            changes: Mapping of field name (``"raisedHand"``,
+                ``"tracks.audioEnabled"``, ...) to new value; validated by
+                :class:`core.roster.UpdateOwn`.
+        """
+        actor = await self._actor()
+        if not isinstance(changes, dict):
+            logger.warning(
+                "room %s: refused update from %s: changes must be an object",
+                self._linked_to or "-",
+                actor or "-",
+            )
+            return
+        if actor:
+            self._apply(roster.UpdateOwn(user_id=actor, changes=changes), actor=actor)
+
+    async def _set_own(self, key: str, value: object) -> None:
+        await self.update_own({key: value})
+
+    @rx.event
+    async def set_microphone(self, enabled: object) -> None:
+        """Turn the caller's own microphone on or off.
+
+        Args:
+            enabled: The new state (a boolean).
+        """
+        await self._set_own("tracks.audioEnabled", enabled)
+
+    @rx.event
+    async def set_camera(self, enabled: object) -> None:
+        """Turn the caller's own camera on or off.
+
+        Args:
+            enabled: The new state (a boolean).
+        """
+        await self._set_own("tracks.videoEnabled", enabled)
+
+    @rx.event
+    async def toggle_own(self, what: object) -> None:
+        """Flip the caller's microphone or camera (keyboard shortcuts).
+
+        Args:
+            what: ``"toggle_mic"`` or ``"toggle_camera"``.
+        """
+        actor = await self._actor()
+        me = roster.find_user(self._room(), actor) if actor else None
+        if me is None:
+            return
+        if what == "toggle_mic":
+            await self._set_own("tracks.audioEnabled", not me.tracks.audioEnabled)
+        elif what == "toggle_camera":
+            await self._set_own("tracks.videoEnabled", not me.tracks.videoEnabled)
+
+    @rx.event
+    async def set_hand(self, raised: object) -> None:
+        """Raise or lower the caller's hand.
+
+        Args:
+            raised: True to raise, False to lower.
+        """
+        actor = await self._actor()
+        if not actor:
+            return
+        if not isinstance(raised, bool):
+            logger.warning("room %s: refused hand from %s", self._linked_to, actor)
+            return
+        self._apply(
+            roster.RaiseHand(user_id=actor, raised=raised, now=time.time()),
+            actor=actor,
+        )
+
+    @rx.event
+    async def mute(self, target_id: object) -> None:
+        """Turn another participant's microphone off (they alone turn it on).
+
+        Args:
+            target_id: The participant id to mute.
+        """
+        actor = await self._actor()
+        if not actor:
+            return
+        if not isinstance(target_id, str) or len(target_id) > 64:
+            logger.warning("room %s: refused mute from %s", self._linked_to, actor)
+            return
+        self._apply(roster.Mute(by_id=actor, target_id=target_id), actor=actor)
+
+
+def _notice_entry(notice: object) -> dict[str, str] | None:
+    """Describe a roster notice for the room's toasts and live region."""
+    if isinstance(notice, roster.UserJoined):
+        return {"kind": "joined", "user_id": notice.user_id, "name": notice.name}
+    if isinstance(notice, roster.UserLeft):
+        kind = "timed_out" if notice.reason == "timed_out" else "left"
+        return {"kind": kind, "user_id": notice.user_id, "name": notice.name}
+    if isinstance(notice, roster.UserMuted):
+        return {
+            "kind": "muted",
+            "user_id": notice.target_id,
+            "name": "",
+            "by": notice.by_id,
+            "by_name": notice.by_name,
+        }
+    return None

@@ -1,0 +1,61 @@
+"""This tab's place in a room: its participant id and layout facts (private)."""
+
+from __future__ import annotations
+
+import json
+
+import reflex as rx
+
+__all__ = ["SessionState"]
+
+
+class SessionState(rx.State):
+    """Per-tab facts the room components read; never shared with others.
+
+    Two tabs of one browser are two participants: Reflex gives every tab its
+    own client token, and this state lives under that token.
+    """
+
+    # The participant id of this tab in ``room`` ("" when not in a room).
+    participant_id: str = ""
+    # The room this tab is in (normalised name, "" when none).
+    room: str = ""
+    # Secret this tab presents in its page-unload beacon to leave at once.
+    leave_key: str = ""
+    # Whether the viewport is narrow (stage shows at most 2 tiles).
+    narrow: bool = False
+    # The worker process that handled this tab's last room event (diagnostic:
+    # the multi-worker test reads it to prove two tabs hit different workers).
+    worker_pid: int = 0
+
+    @rx.event
+    def set_narrow(self, narrow: object) -> None:
+        """Record whether the viewport is narrow (reported by the browser).
+
+        Args:
+            narrow: True below the narrow-screen breakpoint; other values are
+                ignored.
+        """
+        if isinstance(narrow, bool):
+            self.narrow = narrow
+
+    @rx.var
+    def beacon_body(self) -> str:
+        """The JSON the page-unload beacon posts to ``/api/leave``."""
+        if not self.room:
+            return ""
+        return json.dumps(
+            {
+                "room": self.room,
+                "participant": self.participant_id,
+                "key": self.leave_key,
+            }
+        )
+
+    # UI state of this tab.
+    participants_open: bool = False
+
+    @rx.event
+    def toggle_participants(self) -> None:
+        """Open or close the participants panel."""
+        self.participants_open = not self.participants_open

@@ -1,0 +1,147 @@
+"""Browser-test fixtures: the app served in production mode, Chromium, people.
+
+One free port is used for the whole session; the servers of different test
+modules run one after another on it, so the frontend is built only once.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from tests.support import free_port, port_open, reflex_server, stop_group
+
+CHROMIUM = "/usr/bin/chromium"
+expect.set_options(timeout=10_000)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args() -> dict:
+    """Debian's Chromium with fake camera and microphone."""
+    return {
+        "executable_path": CHROMIUM,
+        "args": [
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def server_port() -> int:
+    """The port every app server of this session listens on (one at a time)."""
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def logs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where server logs go."""
+    return tmp_path_factory.mktemp("logs")
+
+
+@pytest.fixture(scope="module")
+def app_server(server_port: int, logs_dir: Path) -> Iterator[dict]:
+    """The app with its default (disk) state manager, one worker.
+
+    For quick local iterations, ``MEET_TEST_URL`` and ``MEET_TEST_LOG`` point
+    the tests at an app you already run instead.
+    """
+    if os.environ.get("MEET_TEST_URL"):
+        yield {
+            "url": os.environ["MEET_TEST_URL"],
+            "log": Path(os.environ.get("MEET_TEST_LOG", "/dev/null")),
+        }
+        return
+    log = logs_dir / "app.log"
+    with reflex_server(server_port, log) as url:
+        yield {"url": url, "log": log}
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Redis on 127.0.0.1: the machine's on 6379, else a private one."""
+    if port_open(6379):
+        yield "redis://127.0.0.1:6379/3"
+        return
+    server = shutil.which("redis-server")
+    assert server, "redis-server is missing: run scripts/setup.sh --test"
+    port = free_port()
+    workdir = tmp_path_factory.mktemp("redis")
+    proc = subprocess.Popen(
+        [server, "--bind", "127.0.0.1", "--port", str(port), "--save", "",
+         "--appendonly", "no", "--dir", str(workdir)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 10
+    while not port_open(port):
+        assert time.monotonic() < deadline, "private redis-server did not start"
+        time.sleep(0.1)
+    try:
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        stop_group(proc)
+
+
+@pytest.fixture(scope="module")
+def redis_app_server(server_port: int, logs_dir: Path, redis_url: str) -> Iterator[dict]:
+    """The app on Reflex's Redis state manager with several worker processes."""
+    log = logs_dir / "app-redis.log"
+    env = {"REFLEX_REDIS_URL": redis_url, "GRANIAN_WORKERS": "3"}
+    with reflex_server(server_port, log, env) as url:
+        yield {"url": url, "log": log}
+
+
+def new_room_id() -> str:
+    """A room name no earlier run used (the disk state manager keeps state)."""
+    return "t-" + uuid.uuid4().hex[:10]
+
+
+Person = Callable[..., Page]
+
+
+@pytest.fixture
+def person(browser: Browser) -> Iterator[Person]:
+    """Open a person: a new browser context with a display name set."""
+    contexts: list[BrowserContext] = []
+
+    def open_person(base_url: str, name: str, *, context: BrowserContext | None = None) -> Page:
+        if context is None:
+            context = browser.new_context(
+                permissions=["camera", "microphone"],
+                viewport={"width": 1280, "height": 900},
+            )
+            contexts.append(context)
+        page = context.new_page()
+        page.goto(base_url + "/")
+        page.get_by_label("Your name").fill(name)
+        page.get_by_label("Your name").press("Enter")
+        if name.strip():
+            page.wait_for_function(
+                "(n) => (localStorage.getItem('meet.display-name') || '').includes(n)",
+                arg=name.strip(),
+            )
+        return page
+
+    yield open_person
+    for context in contexts:
+        try:
+            context.close()
+        except Exception:  # noqa: BLE001 - a test may have closed it already
+            pass

@@ -1,0 +1,39 @@
+"""Page helpers for the browser tests: how a person uses the app."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Locator, Page, expect
+
+
+def go_to_lobby(page: Page, base_url: str, room: str) -> None:
+    """Open a room's lobby and wait until this tab is in the roster."""
+    page.goto(f"{base_url}/{room}")
+    expect(page.get_by_test_id("join")).to_be_enabled()
+
+
+def join(page: Page, base_url: str, room: str) -> None:
+    """Go through the lobby into the meeting."""
+    go_to_lobby(page, base_url, room)
+    page.get_by_test_id("join").click()
+    page.wait_for_url(f"**/{room}/room")
+    expect(self_tile(page)).to_be_visible()
+
+
+def tiles(page: Page) -> Locator:
+    """All participant tiles on stage."""
+    return page.get_by_test_id("participant-tile")
+
+
+def self_tile(page: Page) -> Locator:
+    """This tab's own tile."""
+    return page.locator('[data-testid="participant-tile"][data-self="true"]')
+
+
+def tile_named(page: Page, name: str) -> Locator:
+    """The tile of the participant called ``name``."""
+    return page.get_by_role("group", name=name, exact=True)
+
+
+def bridge_update(page: Page, changes: dict) -> None:
+    """Send a raw update of one's own entry, as the JS bridge would."""
+    page.evaluate("(c) => window.meetBridge.updateOwn(c)", changes)

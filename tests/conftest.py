@@ -1,0 +1,1 @@
+"""Shared test configuration: the project root is importable (see pyproject)."""

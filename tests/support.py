@@ -1,0 +1,106 @@
+"""Helpers for tests that start real servers: free ports, process groups."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that is free right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def port_open(port: int, host: str = "127.0.0.1") -> bool:
+    """Return whether something accepts connections on ``host:port``."""
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+def stop_group(proc: subprocess.Popen, timeout: float = 15.0) -> None:
+    """Stop a process started with ``start_new_session=True`` and its children.
+
+    Signals the process group by the process's own id, never by name.
+    """
+    if proc.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=5)
+
+
+def wait_http(url: str, proc: subprocess.Popen, timeout: float, log: Path) -> None:
+    """Wait until ``url`` answers 200, failing early if ``proc`` exits."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(
+                f"server exited with {proc.returncode}:\n{log.read_text()[-4000:]}"
+            )
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"{url} not ready in {timeout}s:\n{log.read_text()[-4000:]}")
+
+
+@contextlib.contextmanager
+def reflex_server(
+    port: int, log: Path, extra_env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """Serve the app in production mode on 127.0.0.1:``port``.
+
+    Yields:
+        The base URL.
+    """
+    env = {
+        **os.environ,
+        "REFLEX_USE_NPM": "1",
+        "REFLEX_TELEMETRY_ENABLED": "false",
+        "REFLEX_CHECK_LATEST_VERSION": "false",
+        "REFLEX_BACKEND_HOST": "127.0.0.1",
+        "REFLEX_API_URL": f"http://127.0.0.1:{port}",
+        "REFLEX_DEPLOY_URL": f"http://127.0.0.1:{port}",
+        "PYTHONUNBUFFERED": "1",
+        **(extra_env or {}),
+    }
+    handle = log.open("w")
+    proc = subprocess.Popen(
+        [
+            "reflex", "run", "--env", "prod",
+            "--frontend-port", str(port), "--backend-port", str(port),
+            "--loglevel", "info",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        wait_http(f"http://127.0.0.1:{port}/ping", proc, 600, log)
+        wait_http(f"http://127.0.0.1:{port}/", proc, 60, log)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop_group(proc)
+        handle.close()
