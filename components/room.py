@@ -100,4 +100,6 @@ def room(labels: Mapping[str, str] | None = None) -> rx.Component:
         width="100%",
         min_height="100vh",
         spacing="0",
+        data_testid="room-root",
+        data_worker=SessionState.worker_pid,
     )
