@@ -75,7 +75,9 @@ def home(labels: Mapping[str, str] | None = None) -> rx.Component:
                     rx.cond(
                         has_return,
                         rx.button(
-                            text["save_name"], type="submit", size="3",
+                            text["save_name"],
+                            type="submit",
+                            size="3",
                             data_testid="save-name",
                         ),
                         rx.button(

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import reflex as rx
 
 from components.labels import format_label, merge
+from components.lobby_preview import lobby_preview
 from components.media_controls import camera_toggle, microphone_toggle
 from components.notices import room_notices
 from components.presence_bar import room_presence
@@ -84,7 +85,11 @@ def lobby(labels: Mapping[str, str] | None = None) -> rx.Component:
             ),
             people_in_room(labels),
             rx.text(format_label(text["signed_in_as"], name=ProfileState.display_name)),
-            # MEDIA_PREVIEW
+            lobby_preview(
+                audio_enabled=ViewState.mic_on,
+                video_enabled=ViewState.camera_on,
+                labels=preview_labels,
+            ),
             rx.hstack(
                 microphone_toggle(labels),
                 camera_toggle(labels),

@@ -11,7 +11,9 @@ from components.labels import merge
 __all__ = ["participant_tile"]
 
 
-def participant_tile(tile: rx.Var, labels: Mapping[str, str] | None = None) -> rx.Component:
+def participant_tile(
+    tile: rx.Var, labels: Mapping[str, str] | None = None
+) -> rx.Component:
     """Render one tile of the stage.
 
     Args:
@@ -31,7 +33,9 @@ def participant_tile(tile: rx.Var, labels: Mapping[str, str] | None = None) -> r
         >>> grid = rx.foreach(ViewState.stage_tiles, participant_tile)
     """
     text = merge(labels)
-    name = rx.cond(tile.is_self, tile.name.to(str) + " " + text["you"], tile.name.to(str))
+    name = rx.cond(
+        tile.is_self, tile.name.to(str) + " " + text["you"], tile.name.to(str)
+    )
     return rx.box(
         rx.center(
             rx.text(tile.initial, size="8", weight="bold", aria_hidden="true"),

@@ -191,7 +191,9 @@ class Sweep:
     timeout: float = HEARTBEAT_TIMEOUT
 
 
-Command = Enter | Join | UpdateOwn | SetName | RaiseHand | Mute | Heartbeat | Leave | Sweep
+Command = (
+    Enter | Join | UpdateOwn | SetName | RaiseHand | Mute | Heartbeat | Leave | Sweep
+)
 
 # ---- outcomes and notices --------------------------------------------------
 
@@ -340,7 +342,6 @@ def _replace_user(room: Room, user: User) -> Room:
 
 def _without(room: Room, user_ids: set[str]) -> tuple[Room, tuple[Notice, ...]]:
     """Remove users; end the meeting if nobody joined is left."""
-    gone = [u for u in room.users if u.id in user_ids]
     users = tuple(u for u in room.users if u.id not in user_ids)
     seen = {k: v for k, v in room.lastSeen.items() if k not in user_ids}
     meeting = room.meetingId
@@ -401,7 +402,9 @@ def _check_change(key: object, value: object) -> tuple[str, object] | Refused:
 def _with_changes(user: User, changes: dict[str, object]) -> User:
     own = {k: v for k, v in changes.items() if not k.startswith("tracks.")}
     tracks = {
-        k.removeprefix("tracks."): v for k, v in changes.items() if k.startswith("tracks.")
+        k.removeprefix("tracks."): v
+        for k, v in changes.items()
+        if k.startswith("tracks.")
     }
     if tracks:
         own["tracks"] = dataclasses.replace(user.tracks, **tracks)  # type: ignore[arg-type]
@@ -420,8 +423,10 @@ def _enter(room: Room, cmd: Enter) -> Outcome:
     if user is None:
         users = (*room.users, User(id=cmd.user_id, name=name))
         return Accepted(dataclasses.replace(room, users=users, lastSeen=seen))
-    updated = room if user.name == name else _replace_user(
-        room, dataclasses.replace(user, name=name)
+    updated = (
+        room
+        if user.name == name
+        else _replace_user(room, dataclasses.replace(user, name=name))
     )
     return Accepted(dataclasses.replace(updated, lastSeen=seen))
 
@@ -520,7 +525,9 @@ def _mute(room: Room, cmd: Mute) -> Outcome:
 def _heartbeat(room: Room, cmd: Heartbeat) -> Outcome:
     if find_user(room, cmd.user_id) is None:
         return _not_in_room()
-    return Accepted(dataclasses.replace(room, lastSeen={**room.lastSeen, cmd.user_id: cmd.now}))
+    return Accepted(
+        dataclasses.replace(room, lastSeen={**room.lastSeen, cmd.user_id: cmd.now})
+    )
 
 
 def _leave(room: Room, cmd: Leave) -> Outcome:

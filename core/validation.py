@@ -60,9 +60,7 @@ def validate_display_name(raw: object) -> str | Problem:
             "name_too_long", f"Names can be at most {MAX_NAME_LENGTH} characters."
         )
     if _has_control_chars(name):
-        return Problem(
-            "name_control_chars", "Names cannot contain control characters."
-        )
+        return Problem("name_control_chars", "Names cannot contain control characters.")
     return name
 
 

@@ -108,8 +108,12 @@ class ViewState(rx.State):
         joined.sort(key=lambda u: (u.id != session.participant_id, u.joinedAt, u.id))
         return [
             _tile_view(
-                stage.Tile(key=f"{u.id}:camera", user_id=u.id, kind="camera",
-                           last_active=u.joinedAt),
+                stage.Tile(
+                    key=f"{u.id}:camera",
+                    user_id=u.id,
+                    kind="camera",
+                    last_active=u.joinedAt,
+                ),
                 u,
                 session.participant_id,
             )
@@ -131,14 +135,19 @@ class ViewState(rx.State):
             tiles,
             self_id=session.participant_id or None,
             previous=[f"{u.id}:camera" for u in by_joining],
-            capacity=stage.stage_capacity(screen_sharing=sharing, narrow=session.narrow),
+            capacity=stage.stage_capacity(
+                screen_sharing=sharing, narrow=session.narrow
+            ),
         )
         tile_by_key = {t.key: t for t in tiles}
 
         def views(keys: tuple[str, ...]) -> list[TileView]:
             return [
-                _tile_view(tile_by_key[k], by_id[tile_by_key[k].user_id],
-                           session.participant_id)
+                _tile_view(
+                    tile_by_key[k],
+                    by_id[tile_by_key[k].user_id],
+                    session.participant_id,
+                )
                 for k in keys
             ]
 

@@ -87,9 +87,16 @@ def reflex_server(
     handle = log.open("w")
     proc = subprocess.Popen(
         [
-            "reflex", "run", "--env", "prod",
-            "--frontend-port", str(port), "--backend-port", str(port),
-            "--loglevel", "info",
+            "reflex",
+            "run",
+            "--env",
+            "prod",
+            "--frontend-port",
+            str(port),
+            "--backend-port",
+            str(port),
+            "--loglevel",
+            "info",
         ],
         cwd=ROOT,
         env=env,

@@ -6,6 +6,7 @@ modules run one after another on it, so the frontend is built only once.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -83,8 +84,19 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     workdir = tmp_path_factory.mktemp("redis")
     proc = subprocess.Popen(
-        [server, "--bind", "127.0.0.1", "--port", str(port), "--save", "",
-         "--appendonly", "no", "--dir", str(workdir)],
+        [
+            server,
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(workdir),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
@@ -100,7 +112,9 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def redis_app_server(server_port: int, logs_dir: Path, redis_url: str) -> Iterator[dict]:
+def redis_app_server(
+    server_port: int, logs_dir: Path, redis_url: str
+) -> Iterator[dict]:
     """The app on Reflex's Redis state manager with several worker processes."""
     log = logs_dir / "app-redis.log"
     env = {"REFLEX_REDIS_URL": redis_url, "GRANIAN_WORKERS": "3"}
@@ -121,7 +135,9 @@ def person(browser: Browser) -> Iterator[Person]:
     """Open a person: a new browser context with a display name set."""
     contexts: list[BrowserContext] = []
 
-    def open_person(base_url: str, name: str, *, context: BrowserContext | None = None) -> Page:
+    def open_person(
+        base_url: str, name: str, *, context: BrowserContext | None = None
+    ) -> Page:
         if context is None:
             context = browser.new_context(
                 permissions=["camera", "microphone"],
@@ -143,5 +159,5 @@ def person(browser: Browser) -> Iterator[Person]:
     for context in contexts:
         try:
             context.close()
-        except Exception:  # noqa: BLE001 - a test may have closed it already
+        except Exception:
             pass

@@ -1,0 +1,64 @@
+"""The lobby: live count, camera preview, microphone level, device errors."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import CHROMIUM, new_room_id
+from tests.browser.room_page import go_to_lobby
+
+
+def test_preview_shows_camera_and_mic_level(app_server, person):
+    url = app_server["url"]
+    page = person(url, "Ada")
+    go_to_lobby(page, url, new_room_id())
+    preview = page.get_by_test_id("media-preview")
+    expect(preview).to_have_attribute("data-state", "ready")
+    video = preview.locator("video")
+    page.wait_for_function(
+        "(v) => v.videoWidth > 0 && v.currentTime > 0", arg=video.element_handle()
+    )
+    transform = video.evaluate("(v) => getComputedStyle(v).transform")
+    assert transform.startswith("matrix(-1"), "self-view is not mirrored"
+    # Chromium's fake microphone beeps: the meter must move.
+    page.wait_for_function(
+        "() => Number(document.querySelector('[data-testid=media-preview]')"
+        ".dataset.micLevel) > 0",
+        timeout=10_000,
+    )
+    # Camera off hides the preview; microphone off zeroes the meter.
+    page.get_by_role("button", name="Camera").click()
+    expect(video).to_be_hidden()
+    expect(preview).to_contain_text("Camera is off")
+    page.get_by_role("button", name="Microphone").click()
+    expect(preview).to_have_attribute("data-mic-level", "0")
+    page.get_by_role("button", name="Camera").click()
+    expect(video).to_be_visible()
+
+
+def test_permission_denied_is_explained_in_plain_words(app_server, playwright):
+    url = app_server["url"]
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM,
+        args=[
+            "--use-fake-device-for-media-stream",
+            "--deny-permission-prompts",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+        ],
+    )
+    try:
+        page = browser.new_context().new_page()
+        page.goto(url + "/")
+        page.get_by_label("Your name").fill("Ada")
+        page.get_by_label("Your name").press("Enter")
+        page.wait_for_function("() => localStorage.getItem('meet.display-name')")
+        go_to_lobby(page, url, new_room_id())
+        preview = page.get_by_test_id("media-preview")
+        expect(preview).to_have_attribute("data-error-code", "permission_denied")
+        expect(page.get_by_test_id("device-error")).to_contain_text(
+            "was not allowed to use your camera or microphone"
+        )
+    finally:
+        browser.close()
