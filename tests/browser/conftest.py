@@ -157,7 +157,5 @@ def person(browser: Browser) -> Iterator[Person]:
 
     yield open_person
     for context in contexts:
-        try:
+        with contextlib.suppress(Exception):
             context.close()
-        except Exception:
-            pass
