@@ -1,10 +1,18 @@
-"""Plain HTTP routes beside the Reflex app (mounted by ``api_transformer``)."""
+"""Plain HTTP routes beside the Reflex app (mounted by ``api_transformer``).
+
+``POST /api/heartbeat`` and ``POST /api/leave`` take ``{"room",
+"participant", "key"}``: the key is the secret the tab was given when it
+entered, so nobody else can keep it alive or remove it. Heartbeats are plain
+HTTP on purpose: a websocket event would cost every other member a message
+(see :mod:`state.presence`).
+"""
 
 from __future__ import annotations
 
 import json
 import logging
-import secrets
+import time
+from dataclasses import dataclass
 
 from reflex.istate.manager.token import BaseStateToken
 from starlette.applications import Starlette
@@ -15,13 +23,21 @@ from starlette.routing import Route
 from core import roster
 from core.problems import Problem
 from core.validation import normalise_room_name
+from state import presence
 from state.room import RoomState, room_token
 
 __all__ = ["api"]
 
 logger = logging.getLogger("meet.api")
 
-MAX_BEACON_BYTES = 1024
+MAX_PRESENCE_BODY = 1024
+
+
+@dataclass(frozen=True)
+class _TabProof:
+    room: str
+    participant: str
+    key: str
 
 
 def _problem(status: int, code: str, description: str) -> JSONResponse:
@@ -30,21 +46,9 @@ def _problem(status: int, code: str, description: str) -> JSONResponse:
     )
 
 
-async def leave(request: Request) -> Response:
-    """Remove a participant at once when their page unloads (sendBeacon).
-
-    The body is ``{"room", "participant", "key"}``; the key is the secret the
-    tab was given when it entered, so nobody else can remove it.
-
-    Args:
-        request: The beacon request.
-
-    Returns:
-        204 when done (also when the participant had already gone), or a
-        4xx JSON error.
-    """
+async def _read_proof(request: Request) -> _TabProof | JSONResponse:
     body = await request.body()
-    if len(body) > MAX_BEACON_BYTES:
+    if len(body) > MAX_PRESENCE_BODY:
         return _problem(413, "body_too_large", "The request body is too large.")
     try:
         data = json.loads(body)
@@ -53,22 +57,83 @@ async def leave(request: Request) -> Response:
     if not isinstance(data, dict):
         return _problem(400, "invalid_body", "The request body must be an object.")
     room = normalise_room_name(data.get("room"))
-    participant, key = data.get("participant"), data.get("key")
     if isinstance(room, Problem):
         return _problem(400, room.code, room.description)
+    participant, key = data.get("participant"), data.get("key")
     if not isinstance(participant, str) or not isinstance(key, str):
         return _problem(400, "invalid_body", "participant and key must be strings.")
+    if len(participant) > 64 or len(key) > 128:
+        return _problem(400, "invalid_body", "participant or key is too long.")
+    return _TabProof(room, participant, key)
+
+
+async def _apply_to_room(room: str, command: object, last_seen: dict) -> set[str]:
+    """Apply a roster command to a room by its shared token.
+
+    Returns:
+        Members with no recorded heartbeat (they count as fresh).
+    """
     from app.app import app as reflex_app  # the registered app (import cycle)
 
     token = BaseStateToken(ident=room_token(room), cls=RoomState)
     async with reflex_app.modify_state(token) as root:
         room_state = await root.get_state(RoomState)
-        expected = room_state._leave_keys.get(participant, "")
-        if expected and secrets.compare_digest(expected, key):
-            room_state._apply(roster.Leave(user_id=participant), actor=participant)
-        elif expected:
-            logger.warning("room %s: leave beacon with a wrong key", room)
+        unknown = {user.id for user in room_state.users} - set(last_seen)
+        seen = {uid: time.time() for uid in unknown} | last_seen
+        room_state._apply(command, actor="", last_seen=seen)
+        return unknown
+
+
+async def heartbeat(request: Request) -> Response:
+    """Keep a tab in its room; sweep out members silent for too long.
+
+    Args:
+        request: The heartbeat request.
+
+    Returns:
+        204, or 410 ``{"error": {"code": "not_in_room"}}`` when the tab is no
+        longer in the room (it should enter again), or a 4xx JSON error.
+    """
+    proof = await _read_proof(request)
+    if isinstance(proof, JSONResponse):
+        return proof
+    now = time.time()
+    seen = await presence.touch(proof.room, proof.participant, proof.key, now)
+    if seen is None:
+        return _problem(410, "not_in_room", "You are no longer in this room.")
+    cutoff = now - roster.HEARTBEAT_TIMEOUT
+    stale = {pid for pid, at in seen.items() if at < cutoff}
+    if stale:
+        unknown = await _apply_to_room(proof.room, roster.Sweep(now=now), seen)
+        await presence.forget(proof.room, stale)
+        for uid in unknown:  # swept later if they stay silent
+            await presence.touch_unverified(proof.room, uid, now)
     return Response(status_code=204)
 
 
-api = Starlette(routes=[Route("/api/leave", leave, methods=["POST"])])
+async def leave(request: Request) -> Response:
+    """Remove a participant at once when their page unloads (sendBeacon).
+
+    Args:
+        request: The beacon request.
+
+    Returns:
+        204 when done (also when the participant had already gone), or a
+        4xx JSON error.
+    """
+    proof = await _read_proof(request)
+    if isinstance(proof, JSONResponse):
+        return proof
+    if await presence.forget_with_key(proof.room, proof.participant, proof.key):
+        await _apply_to_room(proof.room, roster.Leave(user_id=proof.participant), {})
+    else:
+        logger.warning("room %s: leave beacon for an unknown tab", proof.room)
+    return Response(status_code=204)
+
+
+api = Starlette(
+    routes=[
+        Route("/api/heartbeat", heartbeat, methods=["POST"]),
+        Route("/api/leave", leave, methods=["POST"]),
+    ]
+)

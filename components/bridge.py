@@ -18,10 +18,11 @@ class RoomBridge(rx.Component):
     is_default = False
 
     interval_ms: rx.Var[int]
+    heartbeat_url: rx.Var[str]
     beacon_url: rx.Var[str]
     beacon_body: rx.Var[str]
 
-    on_heartbeat: EventHandler[no_args_event_spec]
+    on_gone: EventHandler[no_args_event_spec]
     on_shortcut: EventHandler[passthrough_event_spec(str)]
     on_narrow_change: EventHandler[passthrough_event_spec(bool)]
     on_update_own: EventHandler[passthrough_event_spec(dict)]
@@ -31,7 +32,9 @@ def room_bridge(**props: Any) -> rx.Component:
     """Create the room bridge.
 
     Args:
-        **props: ``on_heartbeat``, ``on_shortcut`` (receives ``"toggle_mic"``
+        **props: ``heartbeat_url`` (POSTed ``beacon_body`` every
+            ``interval_ms``), ``on_gone`` (the server no longer has this tab
+            in the room), ``on_shortcut`` (receives ``"toggle_mic"``
             or ``"toggle_camera"``), ``on_narrow_change`` (bool),
             ``on_update_own`` (dict of changes), ``beacon_url``,
             ``beacon_body``, ``interval_ms`` (default 5000).

@@ -118,7 +118,7 @@ def lobby(labels: Mapping[str, str] | None = None) -> rx.Component:
                 justify="center",
             ),
             rx.text(text["shortcuts_hint"], size="1", color=rx.color("gray", 10)),
-            room_presence(),
+            room_presence(in_meeting=False),
             room_notices(labels),
             align="center",
             spacing="4",

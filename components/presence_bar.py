@@ -11,14 +11,22 @@ from state.session import SessionState
 __all__ = ["room_presence"]
 
 
-def room_presence() -> rx.Component:
+def room_presence(*, in_meeting: bool) -> rx.Component:
     """Heartbeat, leave-on-unload beacon, shortcuts and layout width.
+
+    Args:
+        in_meeting: True on the meeting page (a tab swept out while away
+            joins again), False in the lobby.
 
     Returns:
         An invisible component; include it once on a page in a room.
     """
+    on_gone = [RoomState.enter]
+    if in_meeting:
+        on_gone.append(RoomState.join_directly)
     return room_bridge(
-        on_heartbeat=RoomState.heartbeat,
+        heartbeat_url="/api/heartbeat",
+        on_gone=on_gone,
         on_shortcut=RoomState.toggle_own,
         on_narrow_change=SessionState.set_narrow,
         on_update_own=RoomState.update_own,

@@ -95,7 +95,7 @@ def room(labels: Mapping[str, str] | None = None) -> rx.Component:
             spacing="0",
         ),
         media_controls(labels),
-        room_presence(),
+        room_presence(in_meeting=True),
         room_notices(labels),
         width="100%",
         min_height="100vh",

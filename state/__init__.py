@@ -1,8 +1,16 @@
 """Reflex state classes of the meeting app (thin: the rules live in ``core``)."""
 
+from state.presence import RoomPresence
 from state.profile import ProfileState
 from state.room import RoomState
 from state.session import SessionState
 from state.view import TileView, ViewState
 
-__all__ = ["ProfileState", "RoomState", "SessionState", "TileView", "ViewState"]
+__all__ = [
+    "ProfileState",
+    "RoomPresence",
+    "RoomState",
+    "SessionState",
+    "TileView",
+    "ViewState",
+]

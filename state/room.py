@@ -5,9 +5,9 @@ read-only queries; every rule lives there. Identity never comes from event
 arguments: the acting participant is the one recorded for the calling tab in
 :class:`state.session.SessionState`.
 
-Room traffic: every change to a public var here is sent to every member.
-Heartbeat times and leave keys are backend vars (leading underscore), so a
-heartbeat costs the other members no websocket message.
+Room traffic: every change to this state is sent to every member, so
+heartbeat times are not kept here at all (see :mod:`state.presence`); the
+tabs' secrets live there too.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from core import roster
 from core.problems import Problem
 from core.roster import User
 from core.validation import normalise_room_name
+from state import presence
 from state.profile import ProfileState
 from state.session import SessionState
 
@@ -64,9 +65,6 @@ class RoomState(rx.SharedState):
     # Recent join/leave/mute notices: {"seq", "kind", "user_id", "name", "by"}.
     notices: list[dict[str, str]] = []
     notice_seq: int = 0
-    # Backend only (never sent to browsers): frequent or secret data.
-    _last_seen: dict[str, float] = {}
-    _leave_keys: dict[str, str] = {}
 
     # ---- queries -------------------------------------------------------
 
@@ -82,11 +80,11 @@ class RoomState(rx.SharedState):
 
     # ---- applying commands ---------------------------------------------
 
-    def _room(self) -> roster.Room:
+    def _room(self, last_seen: dict[str, float] | None = None) -> roster.Room:
         return roster.Room(
             meetingId=self.meeting_id or None,
             users=tuple(_unwrap(user) for user in self.users),  # type: ignore[misc]
-            lastSeen=dict(self._last_seen),
+            lastSeen=last_seen or {},
         )
 
     def _store(self, room: roster.Room, notices: Sequence[object]) -> None:
@@ -94,10 +92,6 @@ class RoomState(rx.SharedState):
             self.meeting_id = room.meetingId or ""
         if tuple(room.users) != tuple(_unwrap(u) for u in self.users):
             self.users = list(room.users)
-        self._last_seen = dict(room.lastSeen)
-        live = {user.id for user in room.users}
-        if set(self._leave_keys) - live:
-            self._leave_keys = {k: v for k, v in self._leave_keys.items() if k in live}
         self._publish(notices)
 
     def _publish(self, notices: Sequence[object]) -> None:
@@ -111,9 +105,15 @@ class RoomState(rx.SharedState):
         if fresh:
             self.notices = [*self.notices, *fresh][-MAX_NOTICES:]
 
-    def _apply(self, command: object, *, actor: str) -> Problem | None:
+    def _apply(
+        self,
+        command: object,
+        *,
+        actor: str,
+        last_seen: dict[str, float] | None = None,
+    ) -> Problem | None:
         """Apply one roster command; log and drop it when refused."""
-        outcome = roster.apply(self._room(), command)
+        outcome = roster.apply(self._room(last_seen), command)
         if isinstance(outcome, roster.Refused):
             logger.warning(
                 "room %s: refused %s from %s: %s (%s)",
@@ -129,7 +129,8 @@ class RoomState(rx.SharedState):
 
     async def _session(self) -> SessionState:
         session = await self.get_state(SessionState)
-        session.worker_pid = os.getpid()
+        if session.worker_pid != os.getpid():
+            session.worker_pid = os.getpid()
         return session
 
     async def _actor(self) -> str:
@@ -162,6 +163,8 @@ class RoomState(rx.SharedState):
             suffix = self.router.url.path[len(raw) + 1 :]
             return rx.redirect(f"/{room}{suffix}")
         profile = await self.get_state(ProfileState)
+        if not profile.has_name:
+            return None  # require_name is sending this tab home first
         session = await self._session()
         if session.room and session.room != room and self._linked_to:
             await self._leave_linked(session)
@@ -179,10 +182,9 @@ class RoomState(rx.SharedState):
             actor=session.participant_id,
         )
         if problem is None:
-            shared._leave_keys = {
-                **shared._leave_keys,
-                session.participant_id: session.leave_key,
-            }
+            await presence.register(
+                room, session.participant_id, session.leave_key, time.time()
+            )
         return None
 
     @rx.event
@@ -195,10 +197,10 @@ class RoomState(rx.SharedState):
         actor = await self._actor()
         if not actor:
             return None
-        now = time.time()
-        self._apply(roster.Sweep(now=now), actor=actor)
         self._apply(
-            roster.Join(user_id=actor, now=now, new_meeting_id=str(uuid.uuid4())),
+            roster.Join(
+                user_id=actor, now=time.time(), new_meeting_id=str(uuid.uuid4())
+            ),
             actor=actor,
         )
         session = await self.get_state(SessionState)
@@ -222,6 +224,7 @@ class RoomState(rx.SharedState):
 
     async def _leave_linked(self, session: SessionState) -> None:
         self._apply(roster.Leave(user_id=session.participant_id), actor="")
+        await presence.forget(session.room, {session.participant_id})
         session.room = ""
         session.participant_id = ""
         session.leave_key = ""
@@ -237,24 +240,6 @@ class RoomState(rx.SharedState):
         if await self._actor():
             await self._leave_linked(session)
         return rx.redirect("/")
-
-    @rx.event
-    async def heartbeat(self) -> None:
-        """Mark the calling tab alive and sweep out anyone silent too long."""
-        actor = await self._actor()
-        if not actor:
-            return
-        now = time.time()
-        self._apply(roster.Sweep(now=now), actor=actor)
-        if roster.find_user(self._room(), actor) is None:
-            # Swept while away (a sleeping laptop): come back as a new entry.
-            profile = await self.get_state(ProfileState)
-            self._apply(
-                roster.Enter(user_id=actor, name=profile.display_name, now=now),
-                actor=actor,
-            )
-            return
-        self._apply(roster.Heartbeat(user_id=actor, now=now), actor=actor)
 
     # ---- changing one's own entry ----------------------------------------
 

@@ -1,4 +1,4 @@
-// The room bridge: presence heartbeat, leave-on-unload beacon, keyboard
+// The room bridge: presence heartbeat (HTTP), leave-on-unload beacon, keyboard
 // shortcuts, layout width, and `window.meetBridge` for the media bridge.
 // Renders nothing. Callbacks are read through refs so re-renders never reset
 // the heartbeat interval.
@@ -26,10 +26,30 @@ export function RoomBridge(props) {
   const intervalMs = props.intervalMs || 5000;
 
   useEffect(() => {
-    const beat = () => latest.current.onHeartbeat?.();
+    // Heartbeats are plain HTTP, not websocket events: an event of one room
+    // member would cost every other member a state message.
+    let stopped = false;
+    const beat = async () => {
+      const { heartbeatUrl, beaconBody } = latest.current;
+      if (!heartbeatUrl || !beaconBody) return;
+      try {
+        const response = await fetch(heartbeatUrl, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: beaconBody,
+          keepalive: true,
+        });
+        if (!stopped && response.status === 410) latest.current.onGone?.();
+      } catch (_) {
+        /* offline for a moment: the next beat retries */
+      }
+    };
     beat();
     const timer = window.setInterval(beat, intervalMs);
-    return () => window.clearInterval(timer);
+    return () => {
+      stopped = true;
+      window.clearInterval(timer);
+    };
   }, [intervalMs]);
 
   useEffect(() => {

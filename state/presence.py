@@ -1,0 +1,152 @@
+"""Heartbeat times of a room's members, kept out of the shared room state.
+
+Every change to ``RoomState`` is sent to every member, and in Reflex 0.10 any
+websocket event of a room member (even a private one) re-sends ~3 KB of
+router and computed vars to every other member. So heartbeats are plain HTTP
+requests (``POST /api/heartbeat``), and their times live in
+:class:`RoomPresence`, a Reflex state stored under a synthetic per-room token
+that no browser owns: persisted by Reflex's state manager (disk or Redis, so
+several workers share it). A heartbeat costs the other members nothing; only
+when the sweep finds someone silent is the shared room changed.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+import reflex as rx
+from reflex.istate.manager.token import BaseStateToken
+
+__all__ = [
+    "RoomPresence",
+    "forget",
+    "forget_with_key",
+    "presence_token",
+    "register",
+    "touch",
+    "touch_unverified",
+]
+
+PRESENCE_TOKEN_PREFIX = "presence-"
+
+
+def presence_token(room: str) -> str:
+    """Return the state token holding a room's heartbeat times.
+
+    Args:
+        room: A normalised room name.
+
+    Returns:
+        The token (never a client token: those are UUIDs).
+    """
+    return PRESENCE_TOKEN_PREFIX + room
+
+
+class RoomPresence(rx.State):
+    """Last heartbeat time and tab secret per participant id (backend only)."""
+
+    _last_seen: dict[str, float] = {}
+    _keys: dict[str, str] = {}
+
+
+def _token(room: str) -> BaseStateToken:
+    return BaseStateToken(ident=presence_token(room), cls=RoomPresence)
+
+
+def _app() -> rx.App:
+    from app.app import app  # the registered app (also from plain HTTP routes)
+
+    return app
+
+
+async def register(room: str, participant_id: str, key: str, now: float) -> None:
+    """Record a participant's arrival and the secret its tab proves itself with.
+
+    Args:
+        room: The room name.
+        participant_id: Who arrived.
+        key: The tab's secret (sent with its heartbeats and unload beacon).
+        now: Arrival time (counts as the first heartbeat).
+    """
+    async with _app().modify_state(_token(room)) as root:
+        presence = await root.get_state(RoomPresence)
+        presence._last_seen = {**presence._last_seen, participant_id: now}
+        presence._keys = {**presence._keys, participant_id: key}
+
+
+async def touch(
+    room: str, participant_id: str, key: str, now: float
+) -> dict[str, float] | None:
+    """Record a heartbeat from a tab that proves who it is.
+
+    Args:
+        room: The room name.
+        participant_id: Who is alive.
+        key: The tab's secret given at :func:`register`.
+        now: The time of the heartbeat.
+
+    Returns:
+        All heartbeat times of the room after the update, or None when the
+        participant is unknown (swept out, or a wrong key).
+    """
+    async with _app().modify_state(_token(room)) as root:
+        presence = await root.get_state(RoomPresence)
+        expected = presence._keys.get(participant_id, "")
+        if not expected or not secrets.compare_digest(expected, key):
+            return None
+        presence._last_seen = {**presence._last_seen, participant_id: now}
+        return dict(presence._last_seen)
+
+
+async def touch_unverified(room: str, participant_id: str, now: float) -> None:
+    """Start the heartbeat clock of a member whose arrival was not recorded.
+
+    Args:
+        room: The room name.
+        participant_id: The member.
+        now: The time to count from.
+    """
+    async with _app().modify_state(_token(room)) as root:
+        presence = await root.get_state(RoomPresence)
+        if participant_id not in presence._last_seen:
+            presence._last_seen = {**presence._last_seen, participant_id: now}
+
+
+async def forget_with_key(room: str, participant_id: str, key: str) -> bool:
+    """Forget a participant whose tab proves who it is (page unload).
+
+    Args:
+        room: The room name.
+        participant_id: Who leaves.
+        key: The tab's secret given at :func:`register`.
+
+    Returns:
+        Whether the key matched (and the participant was forgotten).
+    """
+    async with _app().modify_state(_token(room)) as root:
+        presence = await root.get_state(RoomPresence)
+        expected = presence._keys.get(participant_id, "")
+        if not expected or not secrets.compare_digest(expected, key):
+            return False
+    await forget(room, {participant_id})
+    return True
+
+
+async def forget(room: str, participant_ids: set[str]) -> None:
+    """Drop the heartbeat times of participants who left or were swept.
+
+    Args:
+        room: The room name.
+        participant_ids: Who to forget.
+    """
+    if not participant_ids:
+        return
+    async with _app().modify_state(_token(room)) as root:
+        presence = await root.get_state(RoomPresence)
+        if participant_ids & set(presence._last_seen):
+            presence._last_seen = {
+                k: v for k, v in presence._last_seen.items() if k not in participant_ids
+            }
+            presence._keys = {
+                k: v for k, v in presence._keys.items() if k not in participant_ids
+            }
