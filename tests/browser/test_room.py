@@ -230,3 +230,36 @@ def test_bad_events_change_nothing_and_are_logged(app_server, person):
     for code in ("invalid_type", "too_long", "field_not_writable", "too_many_changes"):
         assert code in log, f"refusal {code} was not logged"
     assert "changes must be an object" in log
+
+
+def test_heartbeats_cost_the_other_members_nothing(app_server, person):
+    """Measured room traffic: an idle room sends its members no messages."""
+    url = app_server["url"]
+    room = new_room_id()
+    ada, bob = person(url, "Ada"), person(url, "Bob")
+    deltas: list[int] = []
+    beats: list[str] = []
+
+    def watch(ws):
+        ws.on(
+            "framereceived",
+            lambda frame: deltas.append(len(frame)) if "delta" in str(frame) else None,
+        )
+
+    bob.on("websocket", watch)
+    ada.on(
+        "request", lambda r: beats.append(r.url) if "/api/heartbeat" in r.url else None
+    )
+    join(ada, url, room)
+    join(bob, url, room)
+    bob.wait_for_timeout(2_000)
+    deltas.clear()
+    beats.clear()
+    bob.wait_for_timeout(11_000)  # two heartbeats of each member
+    ada.wait_for_timeout(1)  # let Ada's page deliver its request events
+    assert len(beats) >= 2, "Ada sent no heartbeats"
+    assert deltas == [], f"Bob received {len(deltas)} messages ({sum(deltas)} bytes)"
+    # A real change still reaches Bob.
+    ada.get_by_role("button", name="Raise hand").click()
+    expect(tile_named(bob, "Ada")).to_have_attribute("data-hand", "raised")
+    assert len(deltas) >= 1
