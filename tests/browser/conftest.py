@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from tests.browser.room_page import set_display_name
 from tests.support import free_port, port_open, reflex_server, stop_group
 
 CHROMIUM = "/usr/bin/chromium"
@@ -145,14 +146,7 @@ def person(browser: Browser) -> Iterator[Person]:
             )
             contexts.append(context)
         page = context.new_page()
-        page.goto(base_url + "/")
-        page.get_by_label("Your name").fill(name)
-        page.get_by_label("Your name").press("Enter")
-        if name.strip():
-            page.wait_for_function(
-                "(n) => (localStorage.getItem('meet.display-name') || '').includes(n)",
-                arg=name.strip(),
-            )
+        set_display_name(page, base_url, name)
         return page
 
     yield open_person

@@ -5,6 +5,30 @@ from __future__ import annotations
 from playwright.sync_api import Locator, Page, expect
 
 
+def set_display_name(page: Page, base_url: str, name: str) -> None:
+    """Type a display name on the home page and wait until it is remembered.
+
+    The page may not be hydrated yet when it first shows (a submit then goes
+    nowhere), so the form is retried a few times.
+    """
+    for _attempt in range(4):
+        page.goto(base_url + "/")
+        page.get_by_label("Your name").fill(name)
+        page.get_by_label("Your name").press("Enter")
+        if not name.strip():
+            return
+        try:
+            page.wait_for_function(
+                "(n) => (localStorage.getItem('meet.display-name') || '').includes(n)",
+                arg=name.strip(),
+                timeout=5_000,
+            )
+            return
+        except Exception:
+            continue
+    raise AssertionError(f"the display name {name!r} was not remembered")
+
+
 def go_to_lobby(page: Page, base_url: str, room: str) -> None:
     """Open a room's lobby and wait until this tab is in the roster."""
     page.goto(f"{base_url}/{room}")

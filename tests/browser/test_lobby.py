@@ -5,7 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from tests.browser.conftest import CHROMIUM, new_room_id
-from tests.browser.room_page import go_to_lobby
+from tests.browser.room_page import go_to_lobby, set_display_name
 
 
 def test_preview_shows_camera_and_mic_level(app_server, person):
@@ -50,10 +50,7 @@ def test_permission_denied_is_explained_in_plain_words(app_server, playwright):
     )
     try:
         page = browser.new_context().new_page()
-        page.goto(url + "/")
-        page.get_by_label("Your name").fill("Ada")
-        page.get_by_label("Your name").press("Enter")
-        page.wait_for_function("() => localStorage.getItem('meet.display-name')")
+        set_display_name(page, url, "Ada")
         go_to_lobby(page, url, new_room_id())
         preview = page.get_by_test_id("media-preview")
         expect(preview).to_have_attribute("data-error-code", "permission_denied")
