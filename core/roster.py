@@ -48,6 +48,7 @@ __all__ = [
     "Refused",
     "Room",
     "SetName",
+    "SetSession",
     "Sweep",
     "Tracks",
     "UpdateOwn",
@@ -149,6 +150,19 @@ class SetName:
 
     user_id: str
     name: str
+
+
+@dataclass(frozen=True)
+class SetSession:
+    """Record the Calls session the server created for a participant's tab.
+
+    Only the server issues this (from the Calls proxy), never a browser. A new
+    session (reconnection) drops the track ids of the old one until the tab
+    announces its new ones.
+    """
+
+    user_id: str
+    session_id: str
 
 
 @dataclass(frozen=True)
@@ -367,7 +381,6 @@ def _optional(validator: _Validator) -> _Validator:
 _USER_FIELDS: dict[str, _Validator] = {
     "speaking": validate_bool,
     "raisedHand": validate_bool,
-    "transceiverSessionId": _optional(validate_session_id),
 }
 _TRACK_FIELDS: dict[str, _Validator] = {
     "audio": _optional(validate_track_id),
@@ -378,7 +391,16 @@ _TRACK_FIELDS: dict[str, _Validator] = {
     "screenshare": _optional(validate_track_id),
     "screenShareEnabled": validate_bool,
 }
-_NOT_WRITABLE = {"id", "name", "joined", "joinedAt", "handRaisedAt", "tracks"}
+_NOT_WRITABLE = {
+    "id",
+    "name",
+    "joined",
+    "joinedAt",
+    "handRaisedAt",
+    "tracks",
+    "transceiverSessionId",
+}
+_TRACK_ID_FIELDS = ("audio", "video", "screenshare")
 
 
 def _check_change(key: object, value: object) -> tuple[str, object] | Refused:
@@ -468,9 +490,41 @@ def _update_own(room: Room, cmd: UpdateOwn) -> Outcome:
         if isinstance(checked, Refused):
             return checked
         accepted[checked[0]] = checked[1]
+    foreign = _foreign_track(user, accepted)
+    if foreign is not None:
+        return foreign
     if accepted.get("raisedHand") is True and not user.raisedHand:
         accepted["handRaisedAt"] = cmd.now
     return Accepted(_apply_plain(room, user, accepted))
+
+
+def _foreign_track(user: User, accepted: Mapping[str, object]) -> Refused | None:
+    """Refuse announcing a track id that is not on the user's own session."""
+    for name in _TRACK_ID_FIELDS:
+        track_id = accepted.get(f"tracks.{name}")
+        if track_id is None:
+            continue
+        session = user.transceiverSessionId
+        if not session or not str(track_id).startswith(f"{session}/"):
+            return _refuse(
+                "foreign_track",
+                "Only tracks published on your own media session can be announced.",
+            )
+    return None
+
+
+def _set_session(room: Room, cmd: SetSession) -> Outcome:
+    user = find_user(room, cmd.user_id)
+    if user is None:
+        return _not_in_room()
+    session = validate_session_id(cmd.session_id)
+    if isinstance(session, Problem):
+        return Refused(session)
+    if user.transceiverSessionId == session:
+        return Accepted(room)
+    tracks = dataclasses.replace(user.tracks, audio=None, video=None, screenshare=None)
+    updated = dataclasses.replace(user, transceiverSessionId=session, tracks=tracks)
+    return Accepted(_replace_user(room, updated))
 
 
 def _apply_plain(room: Room, user: User, accepted: dict[str, object]) -> Room:
@@ -556,6 +610,7 @@ _HANDLERS: dict[type, Callable[[Room, object], Outcome]] = {
     Join: _join,  # type: ignore[dict-item]
     UpdateOwn: _update_own,  # type: ignore[dict-item]
     SetName: _set_name,  # type: ignore[dict-item]
+    SetSession: _set_session,  # type: ignore[dict-item]
     RaiseHand: _raise_hand,  # type: ignore[dict-item]
     Mute: _mute,  # type: ignore[dict-item]
     Heartbeat: _heartbeat,  # type: ignore[dict-item]

@@ -166,15 +166,18 @@ def test_two_tabs_of_one_person_are_independent():
     assert room.meetingId == "m-ada"
 
 
+def with_session(room, user_id, session_id):
+    return ok(room, roster.SetSession(user_id, session_id)).room
+
+
 def test_update_own_field_by_field():
-    room = room_with("Ada")
+    room = with_session(room_with("Ada"), "ada", "sess-1")
     outcome = ok(
         room,
         UpdateOwn(
             "ada",
             {
                 "speaking": True,
-                "transceiverSessionId": "sess-1",
                 "tracks.audio": "sess-1/mic",
                 "tracks.videoEnabled": False,
             },
@@ -187,6 +190,39 @@ def test_update_own_field_by_field():
     assert ada.tracks.videoEnabled is False
     assert ada.tracks.audioEnabled is True
     assert ada.name == "Ada"
+
+
+def test_tracks_can_only_be_announced_on_ones_own_session():
+    room = room_with("Ada", "Bob")
+    assert refused(room, UpdateOwn("ada", {"tracks.audio": "s1/mic"})) == (
+        "foreign_track"
+    )
+    room = with_session(with_session(room, "ada", "s1"), "bob", "s2")
+    for track in ("s2/mic", "s1x/mic", "s/mic"):
+        assert refused(room, UpdateOwn("ada", {"tracks.video": track})) == (
+            "foreign_track"
+        )
+    ada = find_user(ok(room, UpdateOwn("ada", {"tracks.video": "s1/cam"})).room, "ada")
+    assert ada.tracks.video == "s1/cam"
+
+
+def test_a_new_session_drops_the_old_track_ids():
+    room = with_session(room_with("Ada"), "ada", "s1")
+    room = ok(
+        room, UpdateOwn("ada", {"tracks.audio": "s1/mic", "tracks.audioEnabled": False})
+    ).room
+    assert with_session(room, "ada", "s1") is room
+    ada = find_user(with_session(room, "ada", "s2"), "ada")
+    assert ada.transceiverSessionId == "s2"
+    assert ada.tracks.audio is None
+    assert ada.tracks.audioEnabled is False
+
+
+def test_set_session_refuses_strangers_and_bad_ids():
+    assert refused(room_with("Ada"), roster.SetSession("bob", "s1")) == "not_in_room"
+    assert refused(room_with("Ada"), roster.SetSession("ada", "a/b")) == (
+        "invalid_format"
+    )
 
 
 def test_update_own_raising_a_hand_records_when():
@@ -213,7 +249,7 @@ def test_update_own_that_changes_nothing_returns_the_same_room():
         ({"tracks.audio": 12}, "invalid_type"),
         ({"tracks.audio": "s/" + "x" * 300}, "too_long"),
         ({"tracks.video": "no-slash"}, "invalid_format"),
-        ({"transceiverSessionId": "x" * 200}, "too_long"),
+        ({"transceiverSessionId": "sess-2"}, "field_not_writable"),
         ({"id": "bob"}, "field_not_writable"),
         ({"name": "Mallory"}, "field_not_writable"),
         ({"joined": False}, "field_not_writable"),
@@ -299,9 +335,8 @@ def test_unknown_command():
 
 
 def test_wire_round_trip():
-    user = find_user(
-        ok(room_with("Ada"), UpdateOwn("ada", {"tracks.audio": "s/a"})).room, "ada"
-    )
+    room = with_session(room_with("Ada"), "ada", "s")
+    user = find_user(ok(room, UpdateOwn("ada", {"tracks.audio": "s/a"})).room, "ada")
     wire = roster.user_to_wire(user)
     assert wire["tracks"]["audio"] == "s/a"
     assert set(wire) >= {

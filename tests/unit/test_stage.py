@@ -1,6 +1,6 @@
 import pytest
 
-from core.roster import Enter, Join, Room, UpdateOwn, apply
+from core.roster import Enter, Join, Room, SetSession, UpdateOwn, apply
 from core.stage import Tile, order_stage, stage_capacity, tiles_for
 
 
@@ -102,6 +102,7 @@ def test_tiles_for_joined_users_and_shares():
     for uid in ("a", "b"):
         room = apply(room, Enter(uid, uid.upper(), 1.0)).room
     room = apply(room, Join("a", 2.0, "m")).room
+    room = apply(room, SetSession("a", "s")).room
     room = apply(
         room,
         UpdateOwn(
