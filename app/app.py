@@ -6,8 +6,12 @@ from app.api import api
 from app.home import home
 from components import lobby, room
 from components.labels import merge
+from state.calls_backend import log_backend
 from state.profile import ProfileState
 from state.room import RoomState
+
+# Fails at start-up, with a clear message, when CALLS_* is misconfigured.
+log_backend()
 
 LABELS = merge()
 

@@ -101,6 +101,24 @@ DEFAULT_LABELS: Labels = MappingProxyType(
         "more_participants": "+{count} more",
         "not_in_room": "You are no longer in this room.",
         "shortcuts_hint": "Ctrl/⌘+D microphone · Ctrl/⌘+E camera",
+        # Media
+        "share_screen": "Share screen",
+        "stop_sharing": "Stop sharing",
+        "screen_of": "{name}'s screen",
+        "pin": "Pin {name}",
+        "unpin": "Unpin {name}",
+        "settings": "Settings",
+        "close_settings": "Close settings",
+        "speaker": "Speaker",
+        "device_default": "System default",
+        "video_of": "Video of {name}",
+        "connection_lost": "Connection lost. Reconnecting…",
+        "reconnected": "Reconnected",
+        "unstable_connection": (
+            "Your connection is unstable: others may not hear or see you well."
+        ),
+        "media_error": "Media could not start: {description}",
+        "media_connecting": "Connecting media…",
     }
 )
 

@@ -8,7 +8,12 @@ import reflex as rx
 
 from components.labels import format_label, merge
 from components.lobby_preview import lobby_preview
-from components.media_controls import camera_toggle, microphone_toggle
+from components.media import media_bridge, media_toasts
+from components.media_controls import (
+    camera_toggle,
+    microphone_toggle,
+    settings_button,
+)
 from components.notices import room_notices
 from components.presence_bar import room_presence
 from state.profile import ProfileState
@@ -93,6 +98,7 @@ def lobby(labels: Mapping[str, str] | None = None) -> rx.Component:
             rx.hstack(
                 microphone_toggle(labels),
                 camera_toggle(labels),
+                settings_button(labels),
                 rx.button(
                     rx.icon("link"),
                     text["copy_link"],
@@ -120,6 +126,8 @@ def lobby(labels: Mapping[str, str] | None = None) -> rx.Component:
             rx.text(text["shortcuts_hint"], size="1", color=rx.color("gray", 10)),
             room_presence(in_meeting=False),
             room_notices(labels),
+            media_bridge(),
+            media_toasts(labels),
             align="center",
             spacing="4",
             width="100%",

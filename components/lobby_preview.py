@@ -1,4 +1,4 @@
-"""The lobby camera preview and mic meter (``assets/meet/lobby_preview.jsx``)."""
+"""The lobby camera preview and mic meter (``assets/meet/media.jsx``)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ __all__ = ["LobbyPreview", "lobby_preview"]
 class LobbyPreview(rx.Component):
     """Mirrored camera preview, microphone level meter, device errors."""
 
-    library = "$/public/meet/lobby_preview.jsx"
+    library = "$/public/meet/media.jsx"
     tag = "LobbyPreview"
     is_default = False
 

@@ -7,11 +7,12 @@ from collections.abc import Mapping
 import reflex as rx
 
 from components.labels import merge
+from components.media import ScreenShareButton, device_settings
 from state.room import RoomState
 from state.session import SessionState
 from state.view import ViewState
 
-__all__ = ["media_controls", "toggle_button"]
+__all__ = ["media_controls", "settings_button", "toggle_button"]
 
 
 def toggle_button(
@@ -93,6 +94,36 @@ def camera_toggle(labels: Mapping[str, str] | None = None) -> rx.Component:
     )
 
 
+def settings_button(labels: Mapping[str, str] | None = None) -> rx.Component:
+    """A button opening the camera, microphone and speaker menus.
+
+    Args:
+        labels: Label overrides.
+
+    Returns:
+        The button with its popover.
+    """
+    text = merge(labels)
+    return rx.popover.root(
+        rx.popover.trigger(
+            rx.icon_button(
+                rx.icon("settings"),
+                aria_label=text["settings"],
+                title=text["settings"],
+                variant="soft",
+                color_scheme="gray",
+                size="3",
+                data_testid="open-settings",
+            )
+        ),
+        rx.popover.content(
+            device_settings(labels),
+            aria_label=text["settings"],
+            min_width="18rem",
+        ),
+    )
+
+
 def media_controls(labels: Mapping[str, str] | None = None) -> rx.Component:
     """The meeting's control bar.
 
@@ -100,7 +131,8 @@ def media_controls(labels: Mapping[str, str] | None = None) -> rx.Component:
         labels: Label overrides (see :mod:`components.labels`).
 
     Returns:
-        A toolbar with microphone, camera, raise hand, participants and leave.
+        A toolbar with microphone, camera, screen share, settings, raise hand,
+        participants and leave.
 
     Example:
         >>> from components import media_controls
@@ -121,6 +153,13 @@ def media_controls(labels: Mapping[str, str] | None = None) -> rx.Component:
             size="3",
             data_testid="toggle-hand",
         ),
+        ScreenShareButton.create(
+            labels={
+                "share_screen": text["share_screen"],
+                "stop_sharing": text["stop_sharing"],
+            }
+        ),
+        settings_button(labels),
         rx.icon_button(
             rx.icon("users"),
             aria_label=text["participants"],

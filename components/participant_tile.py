@@ -1,4 +1,4 @@
-"""One participant's tile: avatar initial, name, mic state, hand, speaking."""
+"""One tile: live video (or the avatar initial), name, mic, hand, speaking, pin."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ from collections.abc import Mapping
 
 import reflex as rx
 
-from components.labels import merge
+from components.labels import format_label, merge
+from components.media import MeetVideo, SpeakingRing
+from state.view import ViewState
 
 __all__ = ["participant_tile"]
 
@@ -23,7 +25,8 @@ def participant_tile(
 
     Returns:
         The tile. Its state is exposed as ``data-*`` attributes
-        (``data-participant-id``, ``data-mic``, ``data-hand``,
+        (``data-participant-id``, ``data-kind``, ``data-mic``, ``data-hand``,
+        ``data-video``, ``data-pinned``; the speaking ring has
         ``data-speaking``) for styling and tests.
 
     Example:
@@ -33,9 +36,12 @@ def participant_tile(
         >>> grid = rx.foreach(ViewState.stage_tiles, participant_tile)
     """
     text = merge(labels)
-    name = rx.cond(
+    screen = tile.kind.to(str) == "screen"
+    person = rx.cond(
         tile.is_self, tile.name.to(str) + " " + text["you"], tile.name.to(str)
     )
+    name = rx.cond(screen, format_label(text["screen_of"], name=tile.name), person)
+    has_video = tile.video_track.to(str) != ""
     return rx.box(
         rx.center(
             rx.text(tile.initial, size="8", weight="bold", aria_hidden="true"),
@@ -45,6 +51,31 @@ def participant_tile(
             border_radius="50%",
             background=rx.color("accent", 9),
             color="white",
+            display=rx.cond(has_video, "none", "flex"),
+        ),
+        MeetVideo.create(
+            track_id=tile.video_track,
+            mirrored=tile.is_self & ~screen,
+            fit=rx.cond(screen, "contain", "cover"),
+            label=format_label(text["video_of"], name=tile.name),
+        ),
+        SpeakingRing.create(track_id=tile.audio_track, is_self=tile.is_self),
+        rx.icon_button(
+            rx.icon(rx.cond(tile.pinned, "pin-off", "pin"), size=16),
+            aria_label=rx.cond(
+                tile.pinned,
+                format_label(text["unpin"], name=name),
+                format_label(text["pin"], name=name),
+            ),
+            aria_pressed=rx.cond(tile.pinned, "true", "false"),
+            on_click=ViewState.toggle_pin(tile.key),
+            size="1",
+            variant=rx.cond(tile.pinned, "solid", "soft"),
+            position="absolute",
+            top="0.5rem",
+            right="0.5rem",
+            z_index="2",
+            data_testid="pin-toggle",
         ),
         rx.hstack(
             rx.cond(
@@ -80,26 +111,26 @@ def participant_tile(
             color="white",
             align="center",
             spacing="2",
+            z_index="1",
         ),
         role="group",
-        aria_label=tile.name,
+        aria_label=name,
         data_testid="participant-tile",
         data_participant_id=tile.id,
+        data_kind=tile.kind,
+        data_video=rx.cond(has_video, "on", "off"),
+        data_pinned=rx.cond(tile.pinned, "true", "false"),
         data_self=rx.cond(tile.is_self, "true", "false"),
         data_mic=rx.cond(tile.audio_enabled, "on", "off"),
         data_hand=rx.cond(tile.raised_hand, "raised", "down"),
-        data_speaking=rx.cond(tile.speaking, "true", "false"),
         position="relative",
         display="flex",
         align_items="center",
         justify_content="center",
         min_height="12rem",
+        aspect_ratio="16 / 9",
+        grid_column=rx.cond(tile.pinned, "1 / -1", "auto"),
         border_radius="0.75rem",
         background=rx.color("gray", 4),
-        border=rx.cond(
-            tile.speaking,
-            f"3px solid {rx.color('green', 9)}",
-            "3px solid transparent",
-        ),
         overflow="hidden",
     )

@@ -8,6 +8,7 @@ import reflex as rx
 
 from components.labels import format_label, merge
 from components.lobby import people_in_room
+from components.media import media_bridge, media_toasts, room_audio
 from components.media_controls import media_controls
 from components.notices import room_notices
 from components.participant_tile import participant_tile
@@ -97,6 +98,9 @@ def room(labels: Mapping[str, str] | None = None) -> rx.Component:
         media_controls(labels),
         room_presence(in_meeting=True),
         room_notices(labels),
+        media_bridge(),
+        room_audio(),
+        media_toasts(labels),
         width="100%",
         min_height="100vh",
         spacing="0",

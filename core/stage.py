@@ -10,7 +10,7 @@ takes that tile's place), so the grid does not reshuffle on every update.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -22,13 +22,17 @@ __all__ = [
     "STAGE_CAPACITY",
     "StageLayout",
     "Tile",
+    "effective_pin",
     "order_stage",
     "stage_capacity",
     "tiles_for",
+    "toggle_pin",
 ]
 
 STAGE_CAPACITY = 9
 SCREEN_SHARE_CAPACITY = 5
+# How many unpinned screen shares a viewer's tab remembers.
+MAX_DISMISSED = 16
 NARROW_CAPACITY = 2
 
 
@@ -143,3 +147,46 @@ def order_stage(
     on_set = set(on_stage)
     off_stage = [t.key for t in ranked if t.key not in on_set]
     return StageLayout(tuple(on_stage), tuple(off_stage))
+
+
+def effective_pin(
+    tiles: Sequence[Tile], *, pinned: str | None, dismissed: Collection[str] = ()
+) -> str | None:
+    """Which tile is pinned: the viewer's choice, else the newest screen share.
+
+    Args:
+        tiles: All tile candidates.
+        pinned: Key the viewer pinned ("" or None for automatic).
+        dismissed: Screen-share keys the viewer unpinned (never auto-pinned again).
+
+    Returns:
+        The key to pin, or None.
+    """
+    keys = {t.key for t in tiles}
+    if pinned and pinned in keys:
+        return pinned
+    screens = [t for t in tiles if t.kind == "screen" and t.key not in dismissed]
+    if not screens:
+        return None
+    return max(screens, key=lambda t: (t.last_active, t.key)).key
+
+
+def toggle_pin(
+    key: str, *, current: str | None, dismissed: Collection[str] = ()
+) -> tuple[str, tuple[str, ...]]:
+    """The viewer pressed pin/unpin on a tile.
+
+    Args:
+        key: The tile's key.
+        current: The effective pin now (see :func:`effective_pin`).
+        dismissed: Screen shares unpinned so far.
+
+    Returns:
+        The new explicit pin ("" for automatic) and the new dismissed keys.
+    """
+    if key == current:
+        kept = tuple(dismissed)
+        if key.endswith(":screen") and key not in kept:
+            kept = (*kept, key)
+        return "", kept[-MAX_DISMISSED:]
+    return key, tuple(k for k in dismissed if k != key)

@@ -54,6 +54,22 @@ class SessionState(rx.State):
 
     # UI state of this tab.
     participants_open: bool = False
+    # The tile this viewer pinned ("" = automatic: the newest screen share).
+    pinned: str = ""
+    # Screen shares this viewer unpinned (not pinned automatically again).
+    dismissed_pins: list[str] = []
+    # Whether the device settings panel is open.
+    settings_open: bool = False
+
+    @rx.event
+    def set_settings_open(self, open_: object) -> None:
+        """Open or close the device settings.
+
+        Args:
+            open_: True to open.
+        """
+        if isinstance(open_, bool):
+            self.settings_open = open_
 
     @rx.event
     def toggle_participants(self) -> None:

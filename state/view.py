@@ -28,9 +28,26 @@ class TileView:
     video_enabled: bool
     raised_hand: bool
     speaking: bool
+    # What the tile shows: a pulled track id, "self:camera"/"self:screen" for
+    # one's own media, "" when there is nothing to show (avatar).
+    video_track: str
+    # The person's audio track (speaking ring), "" when none.
+    audio_track: str
+    pinned: bool
 
 
-def _tile_view(tile: stage.Tile, user: User, self_id: str) -> TileView:
+def _video_track(tile: stage.Tile, user: User, is_self: bool) -> str:
+    if tile.kind == "screen":
+        return "self:screen" if is_self else user.tracks.screenshare or ""
+    if not user.tracks.videoEnabled:
+        return ""
+    return "self:camera" if is_self else user.tracks.video or ""
+
+
+def _tile_view(
+    tile: stage.Tile, user: User, self_id: str, pinned: str | None = None
+) -> TileView:
+    is_self = user.id == self_id
     return TileView(
         key=tile.key,
         id=user.id,
@@ -42,6 +59,9 @@ def _tile_view(tile: stage.Tile, user: User, self_id: str) -> TileView:
         video_enabled=user.tracks.videoEnabled,
         raised_hand=user.raisedHand,
         speaking=user.speaking,
+        video_track=_video_track(tile, user, is_self),
+        audio_track=user.tracks.audio or "",
+        pinned=tile.key == pinned,
     )
 
 
@@ -51,7 +71,13 @@ def _plain_users(room_state: RoomState) -> list[User]:
 
 # Explicit dependencies: these vars read the shared room through helpers, which
 # automatic dependency tracking does not follow.
-_ROOM_DEPS = [RoomState.users, SessionState.participant_id, SessionState.narrow]
+_ROOM_DEPS = [
+    RoomState.users,
+    SessionState.participant_id,
+    SessionState.narrow,
+    SessionState.pinned,
+    SessionState.dismissed_pins,
+]
 
 
 class ViewState(rx.State):
@@ -128,12 +154,16 @@ class ViewState(rx.State):
         activity = {u.id: max(u.joinedAt, u.handRaisedAt) for u in users}
         tiles = stage.tiles_for(users, activity=activity)
         sharing = any(t.kind == "screen" for t in tiles)
+        pin = stage.effective_pin(
+            tiles, pinned=session.pinned, dismissed=session.dismissed_pins
+        )
         # Joining order as the "previous" stage: tiles keep their places and
         # newcomers go last, unless more recently active than someone on stage.
         by_joining = sorted(users, key=lambda u: (u.joinedAt, u.id))
         layout = stage.order_stage(
             tiles,
             self_id=session.participant_id or None,
+            pinned=pin,
             previous=[f"{u.id}:camera" for u in by_joining],
             capacity=stage.stage_capacity(
                 screen_sharing=sharing, narrow=session.narrow
@@ -147,6 +177,7 @@ class ViewState(rx.State):
                     tile_by_key[k],
                     by_id[tile_by_key[k].user_id],
                     session.participant_id,
+                    pin,
                 )
                 for k in keys
             ]
@@ -162,3 +193,48 @@ class ViewState(rx.State):
     async def overflow_tiles(self) -> list[TileView]:
         """Tiles that did not fit on stage, most recently active first."""
         return (await self._layout())[1]
+
+    @rx.var(deps=_ROOM_DEPS, auto_deps=False)
+    async def pull_audio(self) -> list[str]:
+        """Audio tracks this tab pulls: everyone's in the meeting but its own."""
+        session = await self.get_state(SessionState)
+        room_state = await self.get_state(RoomState)
+        return sorted(
+            u.tracks.audio
+            for u in _plain_users(room_state)
+            if u.joined and u.id != session.participant_id and u.tracks.audio
+        )
+
+    @rx.var(deps=_ROOM_DEPS, auto_deps=False)
+    async def pull_video(self) -> list[str]:
+        """Video tracks this tab pulls: only those of tiles on its stage."""
+        on_stage = (await self._layout())[0]
+        return sorted(
+            t.video_track
+            for t in on_stage
+            if t.video_track and not t.video_track.startswith("self:")
+        )
+
+    @rx.var(deps=_ROOM_DEPS, auto_deps=False)
+    async def pinned_key(self) -> str:
+        """The tile pinned on this tab's stage ("" when none)."""
+        on_stage = (await self._layout())[0]
+        return next((t.key for t in on_stage if t.pinned), "")
+
+    @rx.event
+    async def toggle_pin(self, key: object) -> None:
+        """Pin a tile, or unpin the pinned one.
+
+        Args:
+            key: The tile key (``"<userId>:camera"`` or ``"<userId>:screen"``).
+        """
+        if not isinstance(key, str) or len(key) > 80:
+            return
+        session = await self.get_state(SessionState)
+        on_stage = (await self._layout())[0]
+        current = next((t.key for t in on_stage if t.pinned), None)
+        pinned, dismissed = stage.toggle_pin(
+            key, current=current, dismissed=session.dismissed_pins
+        )
+        session.pinned = pinned
+        session.dismissed_pins = list(dismissed)

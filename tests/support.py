@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+import secrets
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -111,3 +114,68 @@ def reflex_server(
     finally:
         stop_group(proc)
         handle.close()
+
+
+@contextlib.contextmanager
+def calls_standin(log: Path, **options: str) -> Iterator[dict[str, str]]:
+    """Run the local Calls stand-in (``python -m sfu``) on a free port.
+
+    Args:
+        log: Where its log goes.
+        **options: Extra ``--name value`` options (underscores become dashes).
+
+    Yields:
+        ``url`` (the API base, ending in ``/v1``), ``app_id``, ``secret``,
+        ``pid``.
+    """
+    secret = secrets.token_urlsafe(24)
+    args = [
+        sys.executable,
+        "-m",
+        "sfu",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--app-id",
+        "local",
+        "--app-secret",
+        secret,
+    ]
+    for name, value in options.items():
+        args += [f"--{name.replace('_', '-')}", value]
+    handle = log.open("w")
+    proc = subprocess.Popen(
+        args,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=handle,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        line = proc.stdout.readline() if proc.stdout else ""
+        match = re.search(r"listening on (http://127\.0\.0\.1:\d+/v1)", line)
+        if not match:
+            stop_group(proc)
+            raise RuntimeError(f"stand-in did not start: {line!r}\n{log.read_text()}")
+        yield {
+            "url": match.group(1),
+            "app_id": "local",
+            "secret": secret,
+            "pid": str(proc.pid),
+        }
+    finally:
+        stop_group(proc)
+        handle.close()
+
+
+def standin_env(standin: dict[str, str]) -> dict[str, str]:
+    """Environment that points the app at a running stand-in."""
+    return {
+        "CALLS_APP_ID": "",
+        "CALLS_APP_SECRET": "",
+        "LOCAL_CALLS_URL": standin["url"],
+        "LOCAL_CALLS_APP_ID": standin["app_id"],
+        "LOCAL_CALLS_SECRET": standin["secret"],
+    }

@@ -19,7 +19,14 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.browser.room_page import set_display_name
-from tests.support import free_port, port_open, reflex_server, stop_group
+from tests.support import (
+    calls_standin,
+    free_port,
+    port_open,
+    reflex_server,
+    standin_env,
+    stop_group,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 expect.set_options(timeout=10_000)
@@ -40,6 +47,11 @@ def browser_type_launch_args() -> dict:
             "--disable-background-networking",
             "--disable-component-update",
             "--disable-sync",
+            "--allow-loopback-in-peer-connection",
+            "--autoplay-policy=no-user-gesture-required",
+            "--disable-background-timer-throttling",
+            "--disable-renderer-backgrounding",
+            "--disable-backgrounding-occluded-windows",
         ],
     }
 
@@ -56,8 +68,17 @@ def logs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("logs")
 
 
+@pytest.fixture(scope="session")
+def standin(logs_dir: Path) -> Iterator[dict[str, str]]:
+    """The local Calls stand-in, shared by every app server of the session."""
+    with calls_standin(logs_dir / "standin.log") as running:
+        yield running
+
+
 @pytest.fixture(scope="module")
-def app_server(server_port: int, logs_dir: Path) -> Iterator[dict]:
+def app_server(
+    server_port: int, logs_dir: Path, standin: dict[str, str]
+) -> Iterator[dict]:
     """The app with its default (disk) state manager, one worker.
 
     For quick local iterations, ``MEET_TEST_URL`` and ``MEET_TEST_LOG`` point
@@ -70,8 +91,8 @@ def app_server(server_port: int, logs_dir: Path) -> Iterator[dict]:
         }
         return
     log = logs_dir / "app.log"
-    with reflex_server(server_port, log) as url:
-        yield {"url": url, "log": log}
+    with reflex_server(server_port, log, standin_env(standin)) as url:
+        yield {"url": url, "log": log, "standin": standin}
 
 
 @pytest.fixture(scope="session")
@@ -114,11 +135,15 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def redis_app_server(
-    server_port: int, logs_dir: Path, redis_url: str
+    server_port: int, logs_dir: Path, redis_url: str, standin: dict[str, str]
 ) -> Iterator[dict]:
     """The app on Reflex's Redis state manager with several worker processes."""
     log = logs_dir / "app-redis.log"
-    env = {"REFLEX_REDIS_URL": redis_url, "GRANIAN_WORKERS": "3"}
+    env = {
+        "REFLEX_REDIS_URL": redis_url,
+        "GRANIAN_WORKERS": "3",
+        **standin_env(standin),
+    }
     with reflex_server(server_port, log, env) as url:
         yield {"url": url, "log": log}
 

@@ -1,7 +1,14 @@
 import pytest
 
 from core.roster import Enter, Join, Room, SetSession, UpdateOwn, apply
-from core.stage import Tile, order_stage, stage_capacity, tiles_for
+from core.stage import (
+    Tile,
+    effective_pin,
+    order_stage,
+    stage_capacity,
+    tiles_for,
+    toggle_pin,
+)
 
 
 def cam(uid, active):
@@ -114,3 +121,23 @@ def test_tiles_for_joined_users_and_shares():
         ("a:camera", "camera", 7.0),
         ("a:screen", "screen", 7.0),
     ]
+
+
+def test_newest_screen_share_is_pinned_automatically():
+    tiles = [cam("me", 0), cam("a", 1), screen("a", 5), screen("b", 7)]
+    assert effective_pin(tiles, pinned=None) == "b:screen"
+    assert effective_pin(tiles, pinned="", dismissed=["b:screen"]) == "a:screen"
+    assert effective_pin(tiles, pinned="a:camera") == "a:camera"
+    assert effective_pin(tiles, pinned="gone:camera") == "b:screen"
+    assert effective_pin([cam("me", 0)], pinned=None) is None
+
+
+def test_toggle_pin():
+    assert toggle_pin("a:camera", current=None) == ("a:camera", ())
+    assert toggle_pin("a:camera", current="a:camera") == ("", ())
+    # Unpinning an automatically pinned share keeps it from coming back.
+    assert toggle_pin("b:screen", current="b:screen") == ("", ("b:screen",))
+    assert toggle_pin("b:screen", current=None, dismissed=("b:screen",)) == (
+        "b:screen",
+        (),
+    )

@@ -1,0 +1,761 @@
+// The media engine: one RTCPeerConnection per tab, talking to Calls only
+// through our server (each Calls request is a Reflex event; the server checks
+// it, adds the secret and hands the answer back through `resolve`).
+//
+// One engine lives per tab (module singleton, `window.meetMedia`), so the
+// media published in the lobby carries over to the meeting page.
+import {
+  SerialQueue,
+  SpeakingDetector,
+  LossMonitor,
+  backoffDelay,
+  chooseDevice,
+  classifyMediaError,
+  connectionQuality,
+  diffPulls,
+  disconnectAction,
+  isRetryable,
+  parseTrackId,
+  shortenForHistory,
+  trackIdOf,
+} from "./media_logic.js";
+
+const VIDEO = { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { max: 24 } };
+const HISTORY = 100;
+const REPLY_TIMEOUT_MS = 20000;
+const STATS_MS = 500;
+const STORAGE = "meet.device.";
+
+export class CallsRequestError extends Error {
+  constructor(problem, status) {
+    super(`${problem.code}: ${problem.description}`);
+    this.code = problem.code;
+    this.description = problem.description;
+    this.status = status || 0;
+  }
+}
+
+function wait(ms) {
+  return new Promise((resolve) => window.setTimeout(resolve, ms));
+}
+
+function readPreference(kind) {
+  try {
+    return window.localStorage.getItem(STORAGE + kind) || "";
+  } catch (_) {
+    return "";
+  }
+}
+
+function writePreference(kind, id) {
+  try {
+    window.localStorage.setItem(STORAGE + kind, id || "");
+  } catch (_) {
+    /* private mode: not remembered */
+  }
+}
+
+/** Silent audio and black video that keep a sender's track name alive. */
+class Placeholders {
+  constructor() {
+    this.audio = null;
+    this.video = null;
+    this.timer = null;
+  }
+
+  silentAudio() {
+    if (this.audio && this.audio.readyState === "live") return this.audio;
+    const context = new AudioContext();
+    const destination = context.createMediaStreamDestination();
+    this.context = context;
+    this.audio = destination.stream.getAudioTracks()[0];
+    return this.audio;
+  }
+
+  blackVideo() {
+    if (this.video && this.video.readyState === "live") return this.video;
+    const canvas = Object.assign(document.createElement("canvas"), { width: 320, height: 180 });
+    const paint = canvas.getContext("2d");
+    const draw = () => {
+      paint.fillStyle = "#000";
+      paint.fillRect(0, 0, canvas.width, canvas.height);
+    };
+    draw();
+    // Keep frames flowing so the track never looks dead (Calls drops a track
+    // that sends nothing for 30 s).
+    this.timer = window.setInterval(draw, 250);
+    this.video = canvas.captureStream(4).getVideoTracks()[0];
+    return this.video;
+  }
+
+  stop() {
+    window.clearInterval(this.timer);
+    this.audio?.stop();
+    this.video?.stop();
+    this.context?.close();
+    this.audio = this.video = this.context = null;
+  }
+}
+
+export class MediaEngine {
+  constructor() {
+    this.listeners = new Set();
+    this.version = 0;
+    this.transport = null;
+    this.pendingSends = [];
+    this.replies = new Map();
+    this.requestSeq = 0;
+    this.history = [];
+    this.queue = new SerialQueue();
+    this.placeholders = new Placeholders();
+    this.onAnnounce = null;
+    this.onEvent = null;
+    this.reset();
+    this.micTrack = null;
+    this.cameraTrack = null;
+    this.screenTrack = null;
+    this.deviceError = "";
+    this.devices = [];
+    this.micEnabled = true;
+    this.cameraEnabled = true;
+    this.wantedAudio = new Set();
+    this.wantedVideo = new Set();
+    this.room = "";
+    this.levels = new Map();
+    this.speaking = new Set();
+    this.selfLevel = 0;
+    this.sinkId = readPreference("audiooutput");
+  }
+
+  reset() {
+    this.pc = null;
+    this.sessionId = "";
+    this.status = "idle"; // idle | starting | ready | failed | stopped
+    this.connection = "new";
+    this.senders = {}; // name -> RTCRtpTransceiver
+    this.published = {}; // name -> track id (announced)
+    this.pulled = new Map(); // track id -> { mid, kind }
+    this.remote = new Map(); // track id -> MediaStreamTrack
+    this.midToTrack = new Map();
+    this.failedPulls = new Map();
+    this.detectors = new Map();
+    this.lossMonitor = new LossMonitor();
+    this.quality = new Map();
+    this.disconnectedSince = null;
+    this.notified = false;
+    this.generation = (this.generation || 0) + 1;
+  }
+
+  // ---- store for React (useSyncExternalStore) -------------------------------
+
+  subscribe(listener) {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  getVersion() {
+    return this.version;
+  }
+
+  changed() {
+    this.version += 1;
+    for (const listener of [...this.listeners]) listener();
+  }
+
+  emit(kind, detail = {}) {
+    this.onEvent?.(kind, detail);
+  }
+
+  // ---- Calls through the server ---------------------------------------------
+
+  setTransport(send) {
+    this.transport = send;
+    if (send) {
+      const queued = this.pendingSends.splice(0);
+      queued.forEach((request) => send(request));
+    }
+  }
+
+  /** Called by the server (via call_script) with the answer to a request. */
+  resolve(id, reply) {
+    const waiter = this.replies.get(id);
+    if (!waiter) return;
+    this.replies.delete(id);
+    waiter(reply);
+  }
+
+  record(entry) {
+    this.history.push({ at: new Date().toISOString(), ...shortenForHistory(entry) });
+    if (this.history.length > HISTORY) this.history.splice(0, this.history.length - HISTORY);
+  }
+
+  sendOnce(op, sessionId, body) {
+    const id = `r${++this.requestSeq}`;
+    const request = { id, op, sessionId: sessionId || null, body: body || null };
+    this.record({ direction: "request", id, op, sessionId, body });
+    return new Promise((resolve) => {
+      const timer = window.setTimeout(() => {
+        this.replies.delete(id);
+        resolve({ status: 0, error: { code: "bridge_timeout", description: "The server did not answer in time." } });
+      }, REPLY_TIMEOUT_MS);
+      this.replies.set(id, (reply) => {
+        window.clearTimeout(timer);
+        resolve(reply);
+      });
+      if (this.transport) this.transport(request);
+      else this.pendingSends.push(request);
+    }).then((reply) => {
+      this.record({ direction: "response", id, op, ...reply });
+      return reply;
+    });
+  }
+
+  /** One Calls request with retries for transient failures. */
+  async api(op, sessionId, body, { attempts = 4 } = {}) {
+    for (let attempt = 0; ; attempt += 1) {
+      const reply = await this.sendOnce(op, sessionId, body);
+      if (!reply.error) return reply.body || {};
+      const retry = isRetryable(reply.status, reply.error.code) && attempt + 1 < attempts;
+      if (!retry) throw new CallsRequestError(reply.error, reply.status);
+      await wait(backoffDelay(attempt));
+    }
+  }
+
+  // ---- devices ----------------------------------------------------------------
+
+  async refreshDevices() {
+    if (!navigator.mediaDevices?.enumerateDevices) return;
+    this.devices = await navigator.mediaDevices.enumerateDevices();
+    this.changed();
+  }
+
+  preferred(kind) {
+    return chooseDevice(this.devices, kind, readPreference(kind));
+  }
+
+  async openTrack(kind) {
+    const deviceId = this.preferred(kind === "audio" ? "audioinput" : "videoinput");
+    const base = kind === "audio" ? {} : { ...VIDEO };
+    if (deviceId) base.deviceId = { exact: deviceId };
+    const constraints = kind === "audio" ? { audio: deviceId ? base : true } : { video: base };
+    const stream = await navigator.mediaDevices.getUserMedia(constraints);
+    return kind === "audio" ? stream.getAudioTracks()[0] : stream.getVideoTracks()[0];
+  }
+
+  /** Open microphone and camera once; a missing device does not cost the other. */
+  async openDevices() {
+    if (this.devicesOpened) return this.devicesOpened;
+    this.devicesOpened = (async () => {
+      if (!navigator.mediaDevices?.getUserMedia) {
+        this.deviceError = "unsupported";
+        this.changed();
+        return;
+      }
+      if (!this.deviceWatch) {
+        this.deviceWatch = () => this.onDeviceChange();
+        navigator.mediaDevices.addEventListener?.("devicechange", this.deviceWatch);
+      }
+      await this.refreshDevices().catch(() => {});
+      const errors = [];
+      for (const kind of ["audio", "video"]) {
+        try {
+          const track = await this.openTrack(kind);
+          if (kind === "audio") this.micTrack = track;
+          else this.cameraTrack = track;
+        } catch (err) {
+          errors.push(classifyMediaError(err));
+        }
+      }
+      this.deviceError = errors.find((code) => code !== "no_device") || (errors.length === 2 ? "no_device" : "");
+      if (!this.cameraEnabled) this.stopCamera();
+      await this.refreshDevices().catch(() => {});
+      this.changed();
+    })();
+    return this.devicesOpened;
+  }
+
+  async onDeviceChange() {
+    const before = new Set(this.devices.map((d) => `${d.kind}:${d.deviceId}`));
+    await this.refreshDevices().catch(() => {});
+    // A device in use that went away: fall back to what is there now.
+    const gone = (track) => track && track.readyState === "ended";
+    if (gone(this.micTrack)) await this.switchDevice("audioinput", readPreference("audioinput"), false);
+    if (gone(this.cameraTrack) && this.cameraEnabled) await this.switchDevice("videoinput", readPreference("videoinput"), false);
+    const after = new Set(this.devices.map((d) => `${d.kind}:${d.deviceId}`));
+    if ([...after].some((d) => !before.has(d)) || [...before].some((d) => !after.has(d))) this.emit("devices_changed");
+  }
+
+  /** Use another camera, microphone or speaker (remembered for next time). */
+  async switchDevice(kind, deviceId, remember = true) {
+    if (remember) writePreference(kind, deviceId);
+    if (kind === "audiooutput") {
+      this.sinkId = deviceId;
+      this.changed();
+      return;
+    }
+    const media = kind === "audioinput" ? "audio" : "video";
+    try {
+      const track = await this.openTrack(media);
+      if (media === "audio") {
+        this.micTrack?.stop();
+        this.micTrack = track;
+        if (this.micEnabled) await this.senders.mic?.sender.replaceTrack(track);
+      } else {
+        this.cameraTrack?.stop();
+        this.cameraTrack = track;
+        if (this.cameraEnabled) await this.senders.camera?.sender.replaceTrack(track);
+        else this.stopCamera();
+      }
+      this.deviceError = "";
+    } catch (err) {
+      this.deviceError = classifyMediaError(err);
+      this.emit("device_error", { code: this.deviceError });
+    }
+    this.changed();
+  }
+
+  stopCamera() {
+    this.cameraTrack?.stop();
+    this.cameraTrack = null;
+  }
+
+  // ---- session, publishing ----------------------------------------------------
+
+  /** Start media for a room: devices, session, publish mic and camera. */
+  async start(room) {
+    if (this.room === room && (this.status === "starting" || this.status === "ready")) return;
+    if (this.room && this.room !== room) await this.stop();
+    this.room = room;
+    this.status = "starting";
+    this.changed();
+    await this.openDevices();
+    try {
+      await this.connect();
+    } catch (err) {
+      this.status = "failed";
+      this.emit("media_error", { code: err.code || "unknown", description: err.description || String(err) });
+      this.changed();
+      this.scheduleRecovery();
+    }
+  }
+
+  async connect() {
+    const generation = this.generation;
+    const { sessionId } = await this.api("sessions/new", null, null);
+    if (generation !== this.generation) return;
+    this.sessionId = sessionId;
+    const pc = new RTCPeerConnection({ bundlePolicy: "max-bundle", iceServers: [] });
+    this.pc = pc;
+    pc.ontrack = (event) => this.onTrack(event);
+    pc.onconnectionstatechange = () => this.onConnectionState();
+    pc.oniceconnectionstatechange = () => this.onConnectionState();
+    const tracks = [];
+    if (this.micTrack) tracks.push(["mic", this.micEnabled ? this.micTrack : this.placeholders.silentAudio()]);
+    else tracks.push(["mic", null]);
+    const camera = this.cameraEnabled && this.cameraTrack ? this.cameraTrack : this.placeholders.blackVideo();
+    if (this.cameraTrack || !this.cameraEnabled) tracks.push(["camera", camera]);
+    if (this.screenTrack) tracks.push(["screen", this.screenTrack]);
+    await this.queue.run(() => this.publish(tracks.filter(([, track]) => track)));
+    this.status = "ready";
+    this.changed();
+    this.startStats();
+    this.reconcile();
+  }
+
+  async publish(entries) {
+    if (!entries.length) return;
+    const pc = this.pc;
+    const transceivers = entries.map(([name, track]) => {
+      const transceiver = pc.addTransceiver(track, { direction: "sendonly" });
+      this.senders[name] = transceiver;
+      return [name, transceiver];
+    });
+    await pc.setLocalDescription(await pc.createOffer());
+    const body = {
+      sessionDescription: { type: "offer", sdp: pc.localDescription.sdp },
+      tracks: transceivers.map(([name, t]) => ({ location: "local", mid: t.mid, trackName: name })),
+    };
+    const answer = await this.api("tracks/new", this.sessionId, body);
+    await pc.setRemoteDescription(answer.sessionDescription);
+    const failed = (answer.tracks || []).filter((t) => t.errorCode);
+    if (failed.length) throw new CallsRequestError({ code: failed[0].errorCode, description: failed[0].errorDescription || "" });
+    const names = transceivers.map(([name]) => name);
+    this.announceWhenFlowing(names);
+  }
+
+  /** Announce track ids only once bytes flow, so nobody pulls a silent track. */
+  async announceWhenFlowing(names) {
+    const generation = this.generation;
+    for (let i = 0; i < 100 && generation === this.generation; i += 1) {
+      const sent = await this.bytesSentByMid();
+      const flowing = names.filter((name) => sent.get(this.senders[name]?.mid) > 0);
+      if (flowing.length === names.length) break;
+      await wait(100);
+    }
+    if (generation !== this.generation) return;
+    const changes = {};
+    for (const name of names) {
+      const id = trackIdOf(this.sessionId, name);
+      this.published[name] = id;
+      changes[{ mic: "tracks.audio", camera: "tracks.video", screen: "tracks.screenshare" }[name]] = id;
+    }
+    if (names.includes("screen")) changes["tracks.screenShareEnabled"] = true;
+    if (!this.micTrack) changes["tracks.audioUnavailable"] = true;
+    this.onAnnounce?.(changes);
+    this.changed();
+  }
+
+  async bytesSentByMid() {
+    const result = new Map();
+    if (!this.pc) return result;
+    const stats = await this.pc.getStats();
+    stats.forEach((report) => {
+      if (report.type === "outbound-rtp" && report.mid !== undefined) result.set(report.mid, report.bytesSent || 0);
+    });
+    return result;
+  }
+
+  /** Mute or unmute by swapping a silent placeholder in: nobody re-subscribes. */
+  async setMicEnabled(enabled) {
+    this.micEnabled = !!enabled;
+    const sender = this.senders.mic?.sender;
+    if (sender) await sender.replaceTrack(this.micEnabled && this.micTrack ? this.micTrack : this.placeholders.silentAudio());
+    this.changed();
+  }
+
+  async setCameraEnabled(enabled) {
+    const on = !!enabled;
+    if (on === this.cameraEnabled && (!on || this.cameraTrack)) return;
+    this.cameraEnabled = on;
+    if (on && !this.cameraTrack && this.devicesOpened) {
+      try {
+        this.cameraTrack = await this.openTrack("video");
+        this.deviceError = "";
+      } catch (err) {
+        this.deviceError = classifyMediaError(err);
+        this.emit("device_error", { code: this.deviceError });
+      }
+    }
+    const sender = this.senders.camera?.sender;
+    if (sender) await sender.replaceTrack(on && this.cameraTrack ? this.cameraTrack : this.placeholders.blackVideo());
+    if (!on) this.stopCamera();
+    this.changed();
+  }
+
+  /** Share a screen (or, for tests, any video track given). */
+  async startScreenShare(track) {
+    if (this.screenTrack) return true;
+    let screen = track;
+    if (!screen) {
+      try {
+        const stream = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
+        screen = stream.getVideoTracks()[0];
+      } catch (err) {
+        if (err?.name !== "NotAllowedError") this.emit("device_error", { code: classifyMediaError(err) });
+        return false;
+      }
+    }
+    this.screenTrack = screen;
+    screen.addEventListener("ended", () => this.stopScreenShare());
+    this.changed();
+    if (this.status === "ready") await this.queue.run(() => this.publish([["screen", screen]]));
+    return true;
+  }
+
+  async stopScreenShare() {
+    if (!this.screenTrack) return;
+    const track = this.screenTrack;
+    this.screenTrack = null;
+    track.stop();
+    const transceiver = this.senders.screen;
+    delete this.senders.screen;
+    delete this.published.screen;
+    this.onAnnounce?.({ "tracks.screenShareEnabled": false, "tracks.screenshare": null });
+    this.changed();
+    if (transceiver && this.pc) await this.queue.run(() => this.closeMids([transceiver]));
+  }
+
+  // ---- subscribing ------------------------------------------------------------
+
+  /** Set what to pull: everyone's audio, video only of the tiles on stage. */
+  want(audio, video) {
+    this.wantedAudio = new Set(audio || []);
+    this.wantedVideo = new Set(video || []);
+    this.reconcile();
+  }
+
+  reconcile() {
+    if (this.reconcileScheduled) return;
+    this.reconcileScheduled = true;
+    window.setTimeout(() => {
+      this.reconcileScheduled = false;
+      if (this.status !== "ready" || !this.pc) return;
+      this.queue.run(() => this.reconcileNow()).catch((err) => {
+        this.emit("media_error", { code: err.code || "unknown", description: err.description || String(err) });
+      });
+    }, 0);
+  }
+
+  async reconcileNow() {
+    if (this.status !== "ready" || !this.pc) return;
+    const wanted = new Set([...this.wantedAudio, ...this.wantedVideo]);
+    const now = Date.now();
+    const { subscribe, unsubscribe } = diffPulls(this.pulled.keys(), wanted, this.failedPulls, now);
+    if (unsubscribe.length) {
+      const transceivers = unsubscribe
+        .map((id) => this.pc.getTransceivers().find((t) => t.mid === this.pulled.get(id)?.mid))
+        .filter(Boolean);
+      unsubscribe.forEach((id) => this.dropRemote(id));
+      if (transceivers.length) await this.closeMids(transceivers);
+    }
+    if (subscribe.length) await this.pull(subscribe);
+    if (this.failedPulls.size) window.setTimeout(() => this.reconcile(), 2100);
+  }
+
+  async pull(ids) {
+    const tracks = ids.map((id) => ({ location: "remote", ...parseTrackId(id) }));
+    const answer = await this.api("tracks/new", this.sessionId, { tracks });
+    for (const track of answer.tracks || []) {
+      const id = trackIdOf(track.sessionId, track.trackName);
+      if (track.errorCode || !track.mid) {
+        this.failedPulls.set(id, Date.now());
+        continue;
+      }
+      this.failedPulls.delete(id);
+      this.pulled.set(id, { mid: track.mid });
+      this.midToTrack.set(track.mid, id);
+    }
+    if (answer.requiresImmediateRenegotiation && answer.sessionDescription) {
+      const pc = this.pc;
+      await pc.setRemoteDescription(answer.sessionDescription);
+      await pc.setLocalDescription(await pc.createAnswer());
+      await this.api("renegotiate", this.sessionId, {
+        sessionDescription: { type: "answer", sdp: pc.localDescription.sdp },
+      });
+    }
+    this.changed();
+  }
+
+  async closeMids(transceivers) {
+    const pc = this.pc;
+    const mids = transceivers.map((t) => t.mid).filter((mid) => mid !== null);
+    transceivers.forEach((t) => t.stop());
+    if (!mids.length) return;
+    await pc.setLocalDescription(await pc.createOffer());
+    const answer = await this.api("tracks/close", this.sessionId, {
+      tracks: mids.map((mid) => ({ mid })),
+      sessionDescription: { type: "offer", sdp: pc.localDescription.sdp },
+      force: false,
+    });
+    if (answer.sessionDescription) await pc.setRemoteDescription(answer.sessionDescription);
+  }
+
+  dropRemote(id) {
+    const entry = this.pulled.get(id);
+    if (entry) this.midToTrack.delete(entry.mid);
+    this.pulled.delete(id);
+    this.remote.delete(id);
+    this.levels.delete(id);
+    this.speaking.delete(id);
+    this.detectors.delete(id);
+    this.changed();
+  }
+
+  onTrack(event) {
+    const mid = event.transceiver?.mid;
+    const id = this.midToTrack.get(mid);
+    if (!id) return;
+    this.remote.set(id, event.track);
+    event.track.addEventListener("ended", () => this.changed());
+    this.changed();
+  }
+
+  /** The MediaStreamTrack for a track id ("self:camera" for one's own camera). */
+  trackFor(id) {
+    if (id === "self:camera") return this.cameraEnabled ? this.cameraTrack : null;
+    if (id === "self:screen") return this.screenTrack;
+    return this.remote.get(id) || null;
+  }
+
+  // ---- connection watch, recovery, stats ----------------------------------------
+
+  onConnectionState() {
+    const pc = this.pc;
+    if (!pc) return;
+    const state = pc.connectionState === "failed" ? "failed" : pc.iceConnectionState;
+    this.connection = state;
+    if (state === "disconnected") {
+      if (this.disconnectedSince === null) this.disconnectedSince = Date.now();
+    } else if (state === "connected" || state === "completed") {
+      if (this.notified) this.emit("reconnected");
+      this.disconnectedSince = null;
+      this.notified = false;
+    }
+    this.checkConnection();
+    this.changed();
+  }
+
+  checkConnection() {
+    if (!this.pc || this.status !== "ready") return;
+    const action = disconnectAction(this.connection, this.disconnectedSince, Date.now());
+    if (action === "notify" && !this.notified) {
+      this.notified = true;
+      this.emit("connection_lost");
+    } else if (action === "recover") {
+      if (!this.notified) this.emit("connection_lost");
+      this.notified = true;
+      this.recover();
+    }
+  }
+
+  scheduleRecovery() {
+    if (this.recoveryTimer || this.status === "stopped" || !this.room) return;
+    const attempt = this.recoveryAttempt || 0;
+    this.recoveryTimer = window.setTimeout(() => {
+      this.recoveryTimer = null;
+      this.recoveryAttempt = attempt + 1;
+      this.recover();
+    }, backoffDelay(attempt + 2));
+  }
+
+  /** New session, republish, resubscribe, announce the new track ids. */
+  async recover() {
+    if (this.status === "stopped" || !this.room || this.recovering) return;
+    this.recovering = true;
+    const old = this.pc;
+    this.stopStats();
+    this.reset();
+    old?.close();
+    this.status = "starting";
+    this.changed();
+    try {
+      await this.connect();
+      this.recoveryAttempt = 0;
+      if (this.notified !== false) this.emit("reconnected");
+    } catch (err) {
+      this.status = "failed";
+      this.changed();
+      this.scheduleRecovery();
+    } finally {
+      this.recovering = false;
+    }
+  }
+
+  startStats() {
+    this.stopStats();
+    this.statsTimer = window.setInterval(() => this.sampleStats().catch(() => {}), STATS_MS);
+  }
+
+  stopStats() {
+    window.clearInterval(this.statsTimer);
+    this.statsTimer = null;
+  }
+
+  async sampleStats() {
+    const pc = this.pc;
+    if (!pc) return;
+    this.checkConnection();
+    const stats = await pc.getStats();
+    const now = Date.now();
+    let lost = 0;
+    let received = 0;
+    const speaking = new Set();
+    const perTrack = new Map();
+    stats.forEach((report) => {
+      if (report.type === "inbound-rtp") {
+        const id = this.midToTrack.get(report.mid);
+        if (!id) return;
+        lost += report.packetsLost || 0;
+        received += report.packetsReceived || 0;
+        perTrack.set(id, report);
+        if (report.kind === "audio") {
+          const level = report.audioLevel || 0;
+          this.levels.set(id, level);
+          if (!this.detectors.has(id)) this.detectors.set(id, new SpeakingDetector());
+          if (this.detectors.get(id).update(level, now)) speaking.add(id);
+        }
+      } else if (report.type === "media-source" && report.kind === "audio") {
+        const level = this.micEnabled ? report.audioLevel || 0 : 0;
+        this.selfLevel = level;
+        if (!this.detectors.has("self")) this.detectors.set("self", new SpeakingDetector());
+        if (this.detectors.get("self").update(level, now)) speaking.add("self:audio");
+      }
+    });
+    const verdict = this.lossMonitor.sample(lost, received, now);
+    if (verdict === "unstable") this.emit("unstable");
+    if (verdict === "stable") this.emit("stable");
+    this.trackLoss(perTrack);
+    const changed = speaking.size !== this.speaking.size || [...speaking].some((id) => !this.speaking.has(id));
+    this.speaking = speaking;
+    if (changed) this.changed();
+  }
+
+  trackLoss(perTrack) {
+    const previous = this.lastPerTrack || new Map();
+    for (const [id, report] of perTrack) {
+      const before = previous.get(id);
+      if (!before) continue;
+      const dLost = Math.max(0, (report.packetsLost || 0) - (before.packetsLost || 0));
+      const dReceived = Math.max(0, (report.packetsReceived || 0) - (before.packetsReceived || 0));
+      const quality = connectionQuality(dLost + dReceived ? dLost / (dLost + dReceived) : 0);
+      if (this.quality.get(id) !== quality) {
+        this.quality.set(id, quality);
+        this.changed();
+      }
+    }
+    this.lastPerTrack = perTrack;
+  }
+
+  /** Inbound media per pulled track id (tests and the debug overlay read this). */
+  async inboundStats() {
+    const result = {};
+    if (!this.pc) return result;
+    const stats = await this.pc.getStats();
+    stats.forEach((report) => {
+      if (report.type !== "inbound-rtp") return;
+      const id = this.midToTrack.get(report.mid);
+      if (!id) return;
+      result[id] = {
+        kind: report.kind,
+        mid: report.mid,
+        packetsReceived: report.packetsReceived || 0,
+        bytesReceived: report.bytesReceived || 0,
+        framesDecoded: report.framesDecoded || 0,
+        frameWidth: report.frameWidth || 0,
+      };
+    });
+    return result;
+  }
+
+  // ---- leaving ----------------------------------------------------------------
+
+  /** Close our tracks on Calls, the connection and the devices. */
+  async stop() {
+    const pc = this.pc;
+    const local = Object.values(this.senders);
+    this.status = "stopped";
+    this.stopStats();
+    window.clearTimeout(this.recoveryTimer);
+    this.recoveryTimer = null;
+    if (pc && this.sessionId && local.length) {
+      await this.queue.run(() => this.closeMids(local)).catch(() => {});
+    }
+    pc?.close();
+    this.reset();
+    this.status = "stopped";
+    this.micTrack?.stop();
+    this.stopCamera();
+    this.screenTrack?.stop();
+    this.micTrack = this.screenTrack = null;
+    this.devicesOpened = null;
+    this.placeholders.stop();
+    this.room = "";
+    this.changed();
+  }
+}
+
+export function mediaEngine() {
+  if (typeof window === "undefined") return null;
+  if (!window.meetMedia) window.meetMedia = new MediaEngine();
+  return window.meetMedia;
+}

@@ -1,0 +1,52 @@
+"""Server-side client for the Cloudflare Calls (Realtime SFU) HTTP API.
+
+``load_config(os.environ)`` picks Cloudflare or the local stand-in;
+:class:`CallsClient` makes the calls with retries, timeouts and one
+negotiation at a time per session. The app secret stays on the server.
+"""
+
+from calls.client import MAX_TRACKS_PER_CALL, CallsClient, check_session_id
+from calls.config import CallsConfig, describe, load_config
+from calls.errors import (
+    CallsConfigError,
+    CallsError,
+    CallsHTTPError,
+    CallsInvalidRequestError,
+    CallsProtocolError,
+    CallsTimeout,
+    CallsTrackError,
+    CallsUnavailable,
+    is_retryable,
+)
+from calls.models import (
+    NewSessionResponse,
+    SessionDescription,
+    SessionInfo,
+    Simulcast,
+    TrackObject,
+    TracksResponse,
+)
+
+__all__ = [
+    "MAX_TRACKS_PER_CALL",
+    "CallsClient",
+    "CallsConfig",
+    "CallsConfigError",
+    "CallsError",
+    "CallsHTTPError",
+    "CallsInvalidRequestError",
+    "CallsProtocolError",
+    "CallsTimeout",
+    "CallsTrackError",
+    "CallsUnavailable",
+    "NewSessionResponse",
+    "SessionDescription",
+    "SessionInfo",
+    "Simulcast",
+    "TrackObject",
+    "TracksResponse",
+    "check_session_id",
+    "describe",
+    "is_retryable",
+    "load_config",
+]
