@@ -109,7 +109,8 @@ def authorise(
 
     Args:
         request: ``{"op", "sessionId"?, "body"?}`` as the bridge sent it.
-        in_room: Whether the tab is in a room (lobby or meeting).
+        in_room: Whether the tab is in a room (lobby or meeting); needed to
+            create a session and to publish or pull tracks.
         own_session: The Calls session the server created for this tab.
         pullable: Track ids the tab may subscribe to (see :func:`room_track_ids`).
 
@@ -130,7 +131,9 @@ def _authorise(
     op = request.get("op")
     if not isinstance(op, str) or op not in OPERATIONS:
         raise _Refused("unknown_operation", "That Calls operation is not available.")
-    if not in_room:
+    # Creating a session and adding tracks need a room; closing one's own
+    # tracks does not (the bridge closes them right after leaving).
+    if not in_room and op in ("sessions/new", "tracks/new"):
         raise _Refused("not_in_room", "Enter a room before starting media.")
     method, path = OPERATIONS[op]
     body = request.get("body")

@@ -21,7 +21,7 @@ from collections.abc import AsyncIterator
 
 import reflex as rx
 
-from calls.errors import CallsError
+from calls.errors import CallsError, CallsInvalidRequestError
 from core import roster
 from core.calls_policy import CallsOperation, authorise, room_track_ids
 from core.problems import Problem
@@ -65,7 +65,6 @@ class MediaState(rx.State):
     """Per-tab record of its Calls session (backend only, never sent)."""
 
     _calls_session: str = ""
-    _calls_room: str = ""
 
     async def _facts(self) -> tuple[bool, str, frozenset[str], str, str]:
         """In room?, own session, pullable tracks, participant id, room."""
@@ -77,7 +76,9 @@ class MediaState(rx.State):
             and room_state._linked_to == room_token(session.room)
             and any(u.id == session.participant_id for u in users)
         )
-        own = self._calls_session if self._calls_room == session.room else ""
+        # A tab keeps its session across rooms until the bridge makes a new
+        # one; what it may pull always follows its current room.
+        own = self._calls_session
         pullable = room_track_ids(users, exclude=session.participant_id)
         return member, own, pullable, session.participant_id, session.room
 
@@ -127,7 +128,6 @@ class MediaState(rx.State):
         if session.room != room or session.participant_id != participant:
             return  # the tab moved on while Calls answered
         self._calls_session = session_id
-        self._calls_room = room
         room_state = await self.get_state(RoomState)
         room_state._apply(
             roster.SetSession(user_id=participant, session_id=session_id),
@@ -148,5 +148,6 @@ async def _forward(operation: CallsOperation) -> dict[str, object]:
             failure.problem.code,
             failure.problem.description,
         )
-        return _error(failure.status or 502, failure.problem)
+        fallback = 400 if isinstance(failure, CallsInvalidRequestError) else 502
+        return _error(failure.status or fallback, failure.problem)
     return {"status": status, "body": body}

@@ -40,8 +40,8 @@ export function MediaBridge(props) {
     engine.setTransport((request) => latest.current.onCallsRequest?.(request));
     engine.onAnnounce = (changes) => latest.current.onAnnounce?.(changes);
     return () => {
-      engine.setTransport(null);
-      // Lobby -> meeting unmounts one bridge and mounts the next: keep media
+      // The transport stays: closing our tracks after leaving still goes
+      // through the server. Lobby -> meeting unmounts one bridge and mounts the next: keep media
       // alive unless no bridge comes back (left the room).
       engine.stopTimer = window.setTimeout(() => engine.stop(), 1500);
     };

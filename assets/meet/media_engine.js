@@ -67,6 +67,14 @@ class Placeholders {
     if (this.audio && this.audio.readyState === "live") return this.audio;
     const context = new AudioContext();
     const destination = context.createMediaStreamDestination();
+    // A running graph (a muted oscillator) makes the track produce real
+    // silent frames, so packets keep flowing while muted.
+    const silence = context.createGain();
+    silence.gain.value = 0;
+    const tone = context.createOscillator();
+    tone.connect(silence).connect(destination);
+    tone.start();
+    context.resume?.().catch(() => {});
     this.context = context;
     this.audio = destination.stream.getAudioTracks()[0];
     return this.audio;

@@ -71,6 +71,9 @@ def logs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def standin(logs_dir: Path) -> Iterator[dict[str, str]]:
     """The local Calls stand-in, shared by every app server of the session."""
+    if os.environ.get("MEET_TEST_URL"):
+        yield {}
+        return
     with calls_standin(logs_dir / "standin.log") as running:
         yield running
 
@@ -88,6 +91,11 @@ def app_server(
         yield {
             "url": os.environ["MEET_TEST_URL"],
             "log": Path(os.environ.get("MEET_TEST_LOG", "/dev/null")),
+            "standin": {
+                "url": os.environ.get("MEET_TEST_STANDIN_URL", ""),
+                "app_id": "local",
+                "secret": os.environ.get("MEET_TEST_STANDIN_SECRET", ""),
+            },
         }
         return
     log = logs_dir / "app.log"

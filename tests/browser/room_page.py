@@ -61,3 +61,34 @@ def tile_named(page: Page, name: str) -> Locator:
 def bridge_update(page: Page, changes: dict) -> None:
     """Send a raw update of one's own entry, as the JS bridge would."""
     page.evaluate("(c) => window.meetBridge.updateOwn(c)", changes)
+
+
+def media_ready(page: Page, timeout: float = 20_000) -> None:
+    """Wait until the tab's media engine has published through Calls."""
+    expect(page.get_by_test_id("media-bridge")).to_have_attribute(
+        "data-status", "ready", timeout=timeout
+    )
+
+
+def inbound(page: Page) -> dict:
+    """Inbound media per pulled track id, from ``getStats()``."""
+    return page.evaluate("() => window.meetMedia.inboundStats()")
+
+
+def own_track_ids(page: Page) -> dict:
+    """This tab's announced track ids by name (mic, camera, screen)."""
+    return page.evaluate("() => ({...window.meetMedia.published})")
+
+
+def calls_api(page: Page, op: str, session_id: str | None, body: dict | None) -> dict:
+    """Send one Calls request through the bridge; returns the body or the error."""
+    return page.evaluate(
+        """async ([op, sessionId, body]) => {
+            try {
+                return {body: await window.meetMedia.api(op, sessionId, body, {attempts: 1})};
+            } catch (err) {
+                return {error: {code: err.code, description: err.description, status: err.status}};
+            }
+        }""",
+        [op, session_id, body],
+    )

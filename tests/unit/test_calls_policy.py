@@ -36,6 +36,23 @@ def test_creating_a_session_needs_a_room():
     assert code({"op": "sessions/new", "body": {"x": 1}}) == "invalid_params"
 
 
+def test_after_leaving_only_closing_ones_own_tracks_is_left():
+    close = {
+        "op": "tracks/close",
+        "sessionId": "me-s",
+        "body": {"tracks": [{"mid": "0"}]},
+    }
+    assert decide(close, in_room=False).op == "tracks/close"
+    publish = {
+        "op": "tracks/new",
+        "sessionId": "me-s",
+        "body": {
+            "tracks": [{"location": "remote", "sessionId": "bob-s", "trackName": "cam"}]
+        },
+    }
+    assert code(publish, in_room=False) == "not_in_room"
+
+
 @pytest.mark.parametrize(
     "request_",
     [None, [], "sessions/new", {"op": "sessions/delete"}, {"op": 3}, {}],

@@ -1,0 +1,238 @@
+"""Real media through Calls (the local stand-in) between Chromium tabs.
+
+Media is proven with ``getStats()``: frames decoded and audio packets rising
+between two samples, and a decoded width, never by the presence of a tag.
+"""
+
+from __future__ import annotations
+
+import httpx
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import new_room_id
+from tests.browser.room_page import (
+    calls_api,
+    inbound,
+    join,
+    media_ready,
+    own_track_ids,
+    tile_named,
+    tiles,
+)
+
+
+def wait_for(page: Page, predicate, what: str, timeout_ms: int = 15_000):
+    """Poll ``predicate()`` (which runs Playwright calls) until it is truthy."""
+    waited = 0
+    while waited < timeout_ms:
+        value = predicate()
+        if value:
+            return value
+        page.wait_for_timeout(250)
+        waited += 250
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def stats_for(page: Page, track_id: str) -> dict | None:
+    return inbound(page).get(track_id)
+
+
+def assert_media_flows(page: Page, track_id: str, kind: str) -> None:
+    """The track is received and its counters rise between two samples."""
+    first = wait_for(
+        page,
+        lambda: (
+            (s := stats_for(page, track_id))
+            and (
+                s["framesDecoded"] > 0 if kind == "video" else s["packetsReceived"] > 0
+            )
+            and s
+        ),
+        f"{kind} of {track_id}",
+    )
+    page.wait_for_timeout(1500)
+    second = stats_for(page, track_id)
+    if kind == "video":
+        assert second["framesDecoded"] > first["framesDecoded"] + 5, (first, second)
+        assert second["frameWidth"] > 0
+    else:
+        assert second["packetsReceived"] > first["packetsReceived"] + 20, (
+            first,
+            second,
+        )
+
+
+def meet(url: str, person, room: str) -> tuple[Page, Page]:
+    ada = person(url, "Ada")
+    join(ada, url, room)
+    media_ready(ada)
+    bob = person(url, "Bob")
+    join(bob, url, room)
+    media_ready(bob)
+    for page in (ada, bob):
+        expect(tiles(page)).to_have_count(2)
+    return ada, bob
+
+
+def announced(page: Page) -> dict:
+    return wait_for(
+        page,
+        lambda: (
+            (ids := own_track_ids(page)) and "mic" in ids and "camera" in ids and ids
+        ),
+        "announced tracks",
+    )
+
+
+def test_two_people_see_and_hear_each_other(app_server, person):
+    url = app_server["url"]
+    ada, bob = meet(url, person, new_room_id())
+    ada_ids, bob_ids = announced(ada), announced(bob)
+    assert ada_ids["mic"].split("/")[0] != bob_ids["mic"].split("/")[0]
+
+    assert_media_flows(bob, ada_ids["camera"], "video")
+    assert_media_flows(bob, ada_ids["mic"], "audio")
+    assert_media_flows(ada, bob_ids["camera"], "video")
+    assert_media_flows(ada, bob_ids["mic"], "audio")
+    # The tile shows the decoded video (self view mirrored, others not).
+    bob_video = tile_named(ada, "Bob").get_by_test_id("tile-video")
+    expect(bob_video).to_have_attribute("data-track-id", bob_ids["camera"])
+    wait_for(
+        ada,
+        lambda: int(bob_video.get_attribute("data-video-width") or 0) > 0,
+        "video width",
+    )
+    assert bob_video.evaluate("v => v.videoWidth") > 0
+    own = tiles(ada).first.get_by_test_id("tile-video")
+    assert "scaleX(-1)" in (own.get_attribute("style") or "")
+    assert "scaleX(-1)" not in (bob_video.get_attribute("style") or "")
+
+
+def test_mute_keeps_audio_subscribed_and_camera_off_shows_the_avatar(
+    app_server, person
+):
+    url = app_server["url"]
+    ada, bob = meet(url, person, new_room_id())
+    ada_ids = announced(ada)
+    assert_media_flows(bob, ada_ids["mic"], "audio")
+
+    ada.get_by_test_id("toggle-mic").click()
+    expect(tile_named(bob, "Ada").get_by_test_id("mic-off-icon")).to_be_visible()
+    # Same track, still pulled, packets (silence) still arriving: no re-subscribe.
+    assert own_track_ids(ada)["mic"] == ada_ids["mic"]
+    assert_media_flows(bob, ada_ids["mic"], "audio")
+
+    ada.get_by_test_id("toggle-camera").click()
+    ada_on_bob = tile_named(bob, "Ada")
+    expect(ada_on_bob).to_have_attribute("data-video", "off")
+    expect(ada_on_bob.locator(".meet-avatar")).to_be_visible()
+    expect(ada_on_bob.get_by_test_id("tile-video")).to_be_hidden()
+
+    ada.get_by_test_id("toggle-camera").click()
+    expect(ada_on_bob).to_have_attribute("data-video", "on")
+    assert own_track_ids(ada)["camera"] == ada_ids["camera"]
+    assert_media_flows(bob, ada_ids["camera"], "video")
+
+
+CANVAS_SHARE = """async () => {
+    // Headless Chromium has no screen to capture: share a drawn canvas through
+    // the same engine path (publish "screen", announce, others pull it).
+    const canvas = Object.assign(document.createElement('canvas'), {width: 640, height: 360});
+    const paint = canvas.getContext('2d');
+    let n = 0;
+    window.__shareTimer = setInterval(() => {
+        paint.fillStyle = `hsl(${(n += 7) % 360} 70% 50%)`;
+        paint.fillRect(0, 0, 640, 360);
+    }, 50);
+    return await window.meetMedia.startScreenShare(canvas.captureStream(15).getVideoTracks()[0]);
+}"""
+
+
+def test_screen_share_is_an_extra_pinned_tile(app_server, person):
+    url = app_server["url"]
+    ada, bob = meet(url, person, new_room_id())
+    assert ada.evaluate(CANVAS_SHARE) is True
+    screen_id = wait_for(ada, lambda: own_track_ids(ada).get("screen"), "screen id")
+    expect(ada.get_by_test_id("screen-share-toggle")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+
+    expect(tiles(bob)).to_have_count(3)
+    screen_tile = bob.locator("[data-testid=participant-tile][data-kind=screen]")
+    expect(screen_tile).to_have_attribute("data-pinned", "true")
+    expect(screen_tile.get_by_test_id("tile-video")).to_have_attribute(
+        "data-track-id", screen_id
+    )
+    assert_media_flows(bob, screen_id, "video")
+
+    # Unpin, then stop sharing: the tile goes.
+    screen_tile.get_by_test_id("pin-toggle").click()
+    expect(screen_tile).to_have_attribute("data-pinned", "false")
+    ada.get_by_test_id("screen-share-toggle").click()
+    expect(tiles(bob)).to_have_count(2)
+
+
+def test_leaving_removes_the_tile_and_closes_the_tracks(app_server, person):
+    url = app_server["url"]
+    standin = app_server["standin"]
+    ada, bob = meet(url, person, new_room_id())
+    ada_ids = announced(ada)
+    session = ada_ids["mic"].split("/")[0]
+    assert_media_flows(bob, ada_ids["camera"], "video")
+
+    ada.get_by_test_id("leave").click()
+    expect(tiles(bob)).to_have_count(1)
+    # The stand-in saw Ada's tracks closed (or her session gone).
+    headers = {"Authorization": f"Bearer {standin['secret']}"}
+    api = f"{standin['url']}/apps/{standin['app_id']}/sessions/{session}"
+
+    def closed() -> bool:
+        answer = httpx.get(api, headers=headers, timeout=5)
+        if answer.status_code in (404, 410):
+            return True
+        tracks = answer.json().get("tracks", [])
+        local = [t for t in tracks if t.get("location") == "local"]
+        return all(t.get("status") != "active" for t in local)
+
+    wait_for(bob, closed, "Ada's tracks closed on the stand-in")
+    # Bob no longer pulls them.
+    wait_for(bob, lambda: ada_ids["camera"] not in inbound(bob), "unsubscribed")
+
+
+def test_the_proxy_refuses_other_rooms_and_other_sessions(app_server, person):
+    url = app_server["url"]
+    ada, bob = meet(url, person, new_room_id())
+    eve = person(url, "Eve")
+    join(eve, url, new_room_id())
+    media_ready(eve)
+    eve_ids = announced(eve)
+    bob_ids = announced(bob)
+    ada_session = own_track_ids(ada)["mic"].split("/")[0]
+    eve_session, eve_cam = eve_ids["camera"].split("/")
+
+    # Subscribing to a track of another room is refused.
+    answer = calls_api(
+        ada,
+        "tracks/new",
+        ada_session,
+        {
+            "tracks": [
+                {"location": "remote", "sessionId": eve_session, "trackName": eve_cam}
+            ]
+        },
+    )
+    assert answer["error"]["code"] == "track_not_in_room", answer
+    # Acting on somebody else's session is refused, whatever the operation.
+    bob_session = bob_ids["mic"].split("/")[0]
+    for op, body in (
+        ("session", None),
+        ("tracks/close", {"tracks": [{"mid": "0"}], "force": True}),
+    ):
+        answer = calls_api(ada, op, bob_session, body)
+        assert answer["error"]["code"] == "not_your_session", answer
+    # Unknown operations never reach Calls.
+    assert calls_api(ada, "sessions/delete", ada_session, None)["error"]["code"] == (
+        "unknown_operation"
+    )
+    # The refused requests did not disturb anybody's media.
+    assert_media_flows(bob, own_track_ids(ada)["camera"], "video")
