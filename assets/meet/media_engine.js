@@ -631,6 +631,7 @@ export class MediaEngine {
     if (this.status === "stopped" || !this.room || this.recovering) return;
     this.recovering = true;
     const old = this.pc;
+    const told = this.notified;
     this.stopStats();
     this.reset();
     old?.close();
@@ -639,7 +640,7 @@ export class MediaEngine {
     try {
       await this.connect();
       this.recoveryAttempt = 0;
-      if (this.notified !== false) this.emit("reconnected");
+      if (told) this.emit("reconnected");
     } catch (err) {
       this.status = "failed";
       this.changed();

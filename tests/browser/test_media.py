@@ -236,3 +236,81 @@ def test_the_proxy_refuses_other_rooms_and_other_sessions(app_server, person):
     )
     # The refused requests did not disturb anybody's media.
     assert_media_flows(bob, own_track_ids(ada)["camera"], "video")
+
+
+FAIL_CONNECTION = """() => {
+    // Make the browser report a failed connection on the live PeerConnection:
+    // the engine's own watcher must start a new session and republish.
+    const pc = window.meetMedia.pc;
+    Object.defineProperty(pc, 'connectionState', {get: () => 'failed'});
+    pc.onconnectionstatechange();
+}"""
+
+
+def test_a_failed_connection_recovers_with_a_new_session(app_server, person):
+    url = app_server["url"]
+    ada, bob = meet(url, person, new_room_id())
+    before = announced(ada)
+    assert_media_flows(bob, before["camera"], "video")
+
+    ada.evaluate(FAIL_CONNECTION)
+    expect(ada.get_by_text("Connection lost. Reconnecting…")).to_be_visible()
+    after = wait_for(
+        ada,
+        lambda: (
+            (ids := own_track_ids(ada)).get("camera") not in (None, before["camera"])
+            and "mic" in ids
+            and ids
+        ),
+        "new track ids",
+    )
+    assert after["camera"].split("/")[0] != before["camera"].split("/")[0]
+    expect(ada.get_by_text("Reconnected")).to_be_visible()
+    # Bob follows the announcement to the new tracks; Ada pulls Bob again.
+    assert_media_flows(bob, after["camera"], "video")
+    assert_media_flows(bob, after["mic"], "audio")
+    assert_media_flows(ada, announced(bob)["camera"], "video")
+
+
+def test_speaking_ring_follows_the_audio_received(app_server, person):
+    url = app_server["url"]
+    ada, bob = meet(url, person, new_room_id())
+    ada_ids = announced(ada)
+    assert_media_flows(bob, ada_ids["mic"], "audio")
+    # Chromium's fake microphone beeps: Bob's browser sees Ada speak, from the
+    # audio level of the track it receives (no server round trip).
+    ring = tile_named(bob, "Ada").get_by_test_id("speaking-ring")
+    expect(ring).to_have_attribute("data-speaking", "true", timeout=15_000)
+    ada.get_by_test_id("toggle-mic").click()
+    expect(tile_named(bob, "Ada").get_by_test_id("mic-off-icon")).to_be_visible()
+    bob.wait_for_timeout(1500)
+    expect(ring).to_have_attribute("data-speaking", "false")
+
+
+def test_device_menus_list_devices_and_remember_the_choice(app_server, person):
+    url = app_server["url"]
+    room = new_room_id()
+    ada = person(url, "Ada")
+    join(ada, url, room)
+    media_ready(ada)
+    ada.get_by_test_id("open-settings").click()
+    camera = ada.get_by_test_id("device-select-camera")
+    expect(camera).to_be_visible()
+    expect(ada.get_by_label("Microphone", exact=True).last).to_be_visible()
+    options = camera.locator("option")
+    expect(options).not_to_have_count(1)
+    device_id = options.nth(1).get_attribute("value")
+    camera.select_option(device_id)
+    assert (
+        ada.evaluate("() => localStorage.getItem('meet.device.videoinput')")
+        == device_id
+    )
+    # The camera track now comes from that device, and media still flows.
+    ada.wait_for_function(
+        "id => window.meetMedia.cameraTrack?.getSettings().deviceId === id",
+        arg=device_id,
+    )
+    ada.reload()
+    media_ready(ada)
+    ada.get_by_test_id("open-settings").click()
+    expect(ada.get_by_test_id("device-select-camera")).to_have_value(device_id)
