@@ -20,11 +20,13 @@ import re
 from collections.abc import AsyncIterator
 
 import reflex as rx
+from reflex.istate.manager.token import BaseStateToken
 
 from calls.errors import CallsError, CallsInvalidRequestError
 from core import roster
 from core.calls_policy import CallsOperation, authorise, room_track_ids
 from core.problems import Problem
+from core.roster import User
 from state.calls_backend import calls_client
 from state.room import RoomState, room_token
 from state.session import SessionState
@@ -66,22 +68,6 @@ class MediaState(rx.State):
 
     _calls_session: str = ""
 
-    async def _facts(self) -> tuple[bool, str, frozenset[str], str, str]:
-        """In room?, own session, pullable tracks, participant id, room."""
-        session = await self.get_state(SessionState)
-        room_state = await self.get_state(RoomState)
-        users = [getattr(u, "__wrapped__", u) for u in room_state.users]
-        member = bool(
-            session.room
-            and room_state._linked_to == room_token(session.room)
-            and any(u.id == session.participant_id for u in users)
-        )
-        # A tab keeps its session across rooms until the bridge makes a new
-        # one; what it may pull always follows its current room.
-        own = self._calls_session
-        pullable = room_track_ids(users, exclude=session.participant_id)
-        return member, own, pullable, session.participant_id, session.room
-
     @rx.event(background=True)
     async def calls_request(self, request: object) -> AsyncIterator[rx.event.EventSpec]:
         """Check one Calls request from the bridge, forward it, answer it.
@@ -96,8 +82,17 @@ class MediaState(rx.State):
         if not isinstance(request_id, str) or not _REQUEST_ID.fullmatch(request_id):
             logger.warning("refused a Calls request without a valid id")
             return
-        async with self:
-            member, own, pullable, participant, room = await self._facts()
+        # Read without taking this tab's lock: a write (``async with self``)
+        # would re-send the linked room to every member (see _room_users).
+        root = await _app().state_manager.get_state(
+            BaseStateToken(ident=self.router.session.client_token, cls=MediaState)
+        )
+        session = await root.get_state(SessionState)
+        participant, room = session.participant_id, session.room
+        own = (await root.get_state(MediaState))._calls_session
+        users = await _room_users(room) if room else ()
+        member = any(u.id == participant for u in users)
+        pullable = room_track_ids(users, exclude=participant)
         decision = authorise(
             request, in_room=member, own_session=own or None, pullable=pullable
         )
@@ -118,17 +113,43 @@ class MediaState(rx.State):
             new_session = body.get("sessionId") if isinstance(body, dict) else None
             if isinstance(new_session, str):
                 async with self:
-                    await self._record_session(new_session, participant, room)
+                    session = await self.get_state(SessionState)
+                    moved = (session.room, session.participant_id) != (
+                        room,
+                        participant,
+                    )
+                    if not moved:
+                        self._calls_session = new_session
+                if not moved:
+                    await _record_session(room, participant, new_session)
         yield rx.call_script(reply_script(request_id, reply))
 
-    async def _record_session(
-        self, session_id: str, participant: str, room: str
-    ) -> None:
-        session = await self.get_state(SessionState)
-        if session.room != room or session.participant_id != participant:
-            return  # the tab moved on while Calls answered
-        self._calls_session = session_id
-        room_state = await self.get_state(RoomState)
+
+def _room_token(room: str) -> BaseStateToken:
+    return BaseStateToken(ident=room_token(room), cls=RoomState)
+
+
+def _app() -> rx.App:
+    from app.app import app  # the registered app
+
+    return app
+
+
+# The room is read and written through its own token, never loaded into the
+# calling tab's state tree: in Reflex 0.10 an event that loads a linked shared
+# state re-sends it to every member of the room, and a tab's Calls requests are
+# private (see the README's room traffic figures).
+async def _room_users(room: str) -> tuple[User, ...]:
+    """The room's roster, read (no lock, no write) by the room's own token."""
+    root = await _app().state_manager.get_state(_room_token(room))
+    room_state = await root.get_state(RoomState)
+    return tuple(getattr(u, "__wrapped__", u) for u in room_state.users)
+
+
+async def _record_session(room: str, participant: str, session_id: str) -> None:
+    """Record a tab's new Calls session in the roster (everyone sees it)."""
+    async with _app().modify_state(_room_token(room)) as root:
+        room_state = await root.get_state(RoomState)
         room_state._apply(
             roster.SetSession(user_id=participant, session_id=session_id),
             actor=participant,

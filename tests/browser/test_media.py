@@ -314,3 +314,34 @@ def test_device_menus_list_devices_and_remember_the_choice(app_server, person):
     media_ready(ada)
     ada.get_by_test_id("open-settings").click()
     expect(ada.get_by_test_id("device-select-camera")).to_have_value(device_id)
+
+
+def test_what_a_calls_request_costs_the_other_members(app_server, person):
+    """Measured room traffic of the proxy: Ada's private Calls requests."""
+    url = app_server["url"]
+    ada, bob = meet(url, person, new_room_id())
+    session = announced(ada)["mic"].split("/")[0]
+    announced(bob)
+    deltas: list[int] = []
+    bob.on(
+        "websocket",
+        lambda ws: ws.on(
+            "framereceived",
+            lambda frame: deltas.append(len(frame)) if "delta" in str(frame) else None,
+        ),
+    )
+    bob.reload()
+    media_ready(bob)
+    bob.wait_for_timeout(3_000)
+    deltas.clear()
+    for _ in range(10):
+        assert "body" in calls_api(ada, "session", session, None)
+    bob.wait_for_timeout(1_000)
+    print(
+        f"10 Calls requests of Ada cost Bob {len(deltas)} messages, {sum(deltas)} bytes"
+    )
+    # Reflex 0.10.1 re-sends the linked room's computed vars to every member
+    # for each event of one member (README, "Room traffic"): two messages per
+    # background event, none of it carrying anything of Ada's request.
+    assert len(deltas) <= 2 * 10
+    assert max(deltas, default=0) <= 8 * 1024
