@@ -53,6 +53,9 @@ class MediaBridge(_MediaComponent):
     camera_enabled: rx.Var[bool]
     pull_audio: rx.Var[list[str]]
     pull_video: rx.Var[list[str]]
+    report_url: rx.Var[str]
+    report_body: rx.Var[str]
+    meeting_id: rx.Var[str]
 
     on_calls_request: EventHandler[passthrough_event_spec(dict)]
     on_announce: EventHandler[passthrough_event_spec(dict)]
@@ -118,7 +121,8 @@ def media_bridge(**props: Any) -> rx.Component:
     Args:
         **props: Overrides of the wiring (``room``, ``mic_enabled``,
             ``camera_enabled``, ``pull_audio``, ``pull_video``,
-            ``on_calls_request``, ``on_announce``).
+            ``on_calls_request``, ``on_announce``, ``report_url``,
+            ``report_body``, ``meeting_id``).
 
     Returns:
         The invisible bridge (``data-testid="media-bridge"`` exposes
@@ -136,6 +140,10 @@ def media_bridge(**props: Any) -> rx.Component:
         "pull_video": ViewState.pull_video,
         "on_calls_request": MediaState.calls_request,
         "on_announce": RoomState.update_own,
+        # Dead pulled tracks are reported here (tab proven by its leave key).
+        "report_url": "/api/track-report",
+        "report_body": SessionState.beacon_body,
+        "meeting_id": RoomState.meeting_id,
     }
     wiring.update(props)
     return MediaBridge.create(**wiring)

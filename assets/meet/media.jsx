@@ -39,6 +39,18 @@ export function MediaBridge(props) {
     window.clearTimeout(engine.stopTimer);
     engine.setTransport((request) => latest.current.onCallsRequest?.(request));
     engine.onAnnounce = (changes) => latest.current.onAnnounce?.(changes);
+    engine.onDeadTrack = (trackId) => {
+      // Plain HTTP (like the heartbeat): a report costs the room nothing.
+      const { reportUrl, reportBody, meetingId } = latest.current;
+      if (!reportUrl || !reportBody) return;
+      let body;
+      try {
+        body = { ...JSON.parse(reportBody), trackId, meetingId: meetingId || null };
+      } catch (_) {
+        return;
+      }
+      fetch(reportUrl, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body), keepalive: true }).catch(() => {});
+    };
     return () => {
       // The transport stays: closing our tracks after leaving still goes
       // through the server. Lobby -> meeting unmounts one bridge and mounts the next: keep media

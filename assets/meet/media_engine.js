@@ -5,6 +5,7 @@
 // One engine lives per tab (module singleton, `window.meetMedia`), so the
 // media published in the lobby carries over to the meeting page.
 import {
+  DeadTrackMonitor,
   SerialQueue,
   SpeakingDetector,
   LossMonitor,
@@ -118,6 +119,7 @@ export class MediaEngine {
     this.placeholders = new Placeholders();
     this.onAnnounce = null;
     this.onEvent = null;
+    this.onDeadTrack = null;
     this.reset();
     this.micTrack = null;
     this.cameraTrack = null;
@@ -148,6 +150,8 @@ export class MediaEngine {
     this.failedPulls = new Map();
     this.detectors = new Map();
     this.lossMonitor = new LossMonitor();
+    this.deadTracks = new DeadTrackMonitor();
+    this.resubscribed = new Set();
     this.quality = new Map();
     this.disconnectedSince = null;
     this.notified = false;
@@ -558,7 +562,25 @@ export class MediaEngine {
     if (answer.sessionDescription) await pc.setRemoteDescription(answer.sessionDescription);
   }
 
+  /** A pulled track stopped receiving bytes for 10 s: report, re-pull once. */
+  onDead(id) {
+    this.onDeadTrack?.(id);
+    this.emit("dead_track", { trackId: id });
+    if (this.resubscribed.has(id)) return;
+    this.resubscribed.add(id);
+    const mid = this.pulled.get(id)?.mid;
+    const transceiver = this.pc?.getTransceivers().find((t) => t.mid === mid);
+    this.dropRemote(id);
+    this.queue
+      .run(async () => {
+        if (transceiver) await this.closeMids([transceiver]);
+      })
+      .catch(() => {})
+      .finally(() => this.reconcile());
+  }
+
   dropRemote(id) {
+    this.deadTracks.forget(id);
     const entry = this.pulled.get(id);
     if (entry) this.midToTrack.delete(entry.mid);
     this.pulled.delete(id);
@@ -677,6 +699,7 @@ export class MediaEngine {
         lost += report.packetsLost || 0;
         received += report.packetsReceived || 0;
         perTrack.set(id, report);
+        if (this.deadTracks.sample(id, report.bytesReceived || 0, now)) this.onDead(id);
         if (report.kind === "audio") {
           const level = report.audioLevel || 0;
           this.levels.set(id, level);

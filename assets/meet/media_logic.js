@@ -180,3 +180,31 @@ export class SerialQueue {
     return result;
   }
 }
+
+/**
+ * Dead pulled tracks: `sample()` takes a track's cumulative bytesReceived and
+ * returns true once, when the count has not moved for `deadMs`.
+ */
+export class DeadTrackMonitor {
+  constructor({ deadMs = 10000 } = {}) {
+    this.deadMs = deadMs;
+    this.tracks = new Map(); // id -> { bytes, since, reported }
+  }
+
+  sample(id, bytes, now) {
+    const entry = this.tracks.get(id);
+    if (!entry || bytes !== entry.bytes) {
+      this.tracks.set(id, { bytes, since: now, reported: false });
+      return false;
+    }
+    if (!entry.reported && now - entry.since >= this.deadMs) {
+      entry.reported = true;
+      return true;
+    }
+    return false;
+  }
+
+  forget(id) {
+    this.tracks.delete(id);
+  }
+}

@@ -130,3 +130,18 @@ test("the queue runs tasks one after another, even after a failure", async () =>
   await last;
   assert.deepEqual(order, ["a-start", "a-end", "b", "c"]);
 });
+
+test("a pulled track whose bytes stop for 10 s is dead, once", async () => {
+  const { DeadTrackMonitor } = await import("../../assets/meet/media_logic.js");
+  const monitor = new DeadTrackMonitor({ deadMs: 10000 });
+  assert.equal(monitor.sample("a/1", 100, 0), false);
+  assert.equal(monitor.sample("a/1", 200, 1000), false);
+  assert.equal(monitor.sample("a/1", 200, 10000), false);
+  assert.equal(monitor.sample("a/1", 200, 11000), true);
+  assert.equal(monitor.sample("a/1", 200, 20000), false);
+  // Bytes flow again, then stop again: dead again.
+  assert.equal(monitor.sample("a/1", 300, 21000), false);
+  assert.equal(monitor.sample("a/1", 300, 31000), true);
+  monitor.forget("a/1");
+  assert.equal(monitor.sample("a/1", 300, 50000), false);
+});
