@@ -2,9 +2,18 @@
 
 Every field can be overridden from the environment as ``REFLEX_<FIELD>``
 (for example ``REFLEX_REDIS_URL`` or ``REFLEX_DB_URL``).
+
+Database: ``DATABASE_URL`` (or Reflex's own ``REFLEX_DB_URL``, which wins),
+default ``sqlite:///data/meet.db`` (relative to the project folder, created on
+start). ``postgresql://`` URLs are served by psycopg 3. See :mod:`records`.
 """
 
 import reflex as rx
+
+from records.settings import database_url, ensure_sqlite_folder
+
+DB_URL = database_url()
+ensure_sqlite_folder(DB_URL)
 
 config = rx.Config(
     app_name="app",
@@ -14,4 +23,8 @@ config = rx.Config(
     telemetry_enabled=False,
     show_built_with_reflex=False,
     disable_plugins=[rx.plugins.sitemap.SitemapPlugin],
+    db_url=DB_URL,
 )
+# Reflex copies REFLEX_DB_URL over db_url verbatim; keep the normalised form
+# (``postgresql://`` → ``postgresql+psycopg://``).
+config.db_url = DB_URL

@@ -5,6 +5,9 @@
 entered, so nobody else can keep it alive or remove it. Heartbeats are plain
 HTTP on purpose: a websocket event would cost every other member a message
 (see :mod:`state.presence`).
+
+The records' routes (bug and track reports, admin reads, health) come from
+:mod:`records.routes`; track reports are proven with the same tab key.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from starlette.routing import Route
 from core import roster
 from core.problems import Problem
 from core.validation import normalise_room_name
+from records.routes import record_routes
 from state import presence
 from state.room import RoomState, room_token
 
@@ -131,9 +135,24 @@ async def leave(request: Request) -> Response:
     return Response(status_code=204)
 
 
+async def _tab_in_room(room: str, participant: str, key: str) -> bool:
+    """Whether a tab proves it is in a room (counts as its heartbeat).
+
+    Args:
+        room: A normalised room name.
+        participant: The tab's participant id.
+        key: The tab's secret.
+
+    Returns:
+        True when the key matches a present participant.
+    """
+    return await presence.touch(room, participant, key, time.time()) is not None
+
+
 api = Starlette(
     routes=[
         Route("/api/heartbeat", heartbeat, methods=["POST"]),
         Route("/api/leave", leave, methods=["POST"]),
+        *record_routes(verify_tab=_tab_in_room),
     ]
 )

@@ -1,0 +1,71 @@
+"""Alembic environment of the meeting app's records (see :mod:`records.db`).
+
+Used by :func:`records.db.migrate` (which hands over a connection already
+inside a locked transaction) and by the ``alembic`` command line, which
+connects to ``sqlalchemy.url`` if set in ``alembic.ini``, else to
+``DATABASE_URL`` / ``REFLEX_DB_URL`` (default ``sqlite:///data/meet.db``).
+``reflex db makemigrations`` / ``reflex db migrate`` do not run this file;
+they use the same scripts and Reflex's model registry.
+"""
+
+from __future__ import annotations
+
+from logging.config import fileConfig
+
+import sqlalchemy as sa
+
+from alembic import context
+from records.models import METADATA
+from records.settings import database_url, ensure_sqlite_folder
+
+config = context.config
+
+if config.config_file_name is not None and not config.attributes.get(
+    "skip_logging_config"
+):
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
+
+target_metadata = METADATA
+
+
+def _url() -> str:
+    return config.get_main_option("sqlalchemy.url") or database_url()
+
+
+def _configure(**kwargs: object) -> None:
+    context.configure(
+        target_metadata=target_metadata,
+        render_as_batch=True,  # ALTERs on SQLite go through table copies
+        compare_type=True,
+        **kwargs,
+    )
+
+
+def run_migrations_offline() -> None:
+    """Emit the migrations as SQL text (``alembic upgrade head --sql``)."""
+    _configure(url=_url(), literal_binds=True, dialect_opts={"paramstyle": "named"})
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    """Run the migrations on the given connection, or on a new one."""
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _configure(connection=connection)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    url = _url()
+    ensure_sqlite_folder(url)
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.connect() as new_connection:
+        _configure(connection=new_connection)
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

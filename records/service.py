@@ -1,0 +1,247 @@
+"""What the app's states call: async, never blocking the event loop, never raising.
+
+* :func:`record_roster_change` / :func:`schedule_roster_change` turn the notices
+  of an accepted :mod:`core.roster` command into meeting and attendance
+  records (call it where ``RoomState`` applies commands).
+* :func:`send_chat_message` validates, rate-limits and stores a message;
+  :func:`chat_history` reads what a participant may see.
+* :func:`submit_feedback` stores call feedback.
+
+Database trouble is logged and reported as a Problem (or ignored for the
+roster records): a meeting goes on without its records.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from sqlmodel import Session
+
+from core import roster
+from core.problems import Problem, ProblemError
+from records import db, store
+from records.rate_limit import ChatRateLimiter
+from records.validation import validate_chat_text
+
+__all__ = [
+    "chat_history",
+    "chat_limiter",
+    "record_roster_change",
+    "schedule_roster_change",
+    "send_chat_message",
+    "submit_feedback",
+]
+
+logger = logging.getLogger("meet.records")
+
+# The chat limiter of this process (5 messages / 2 s per sender).
+chat_limiter = ChatRateLimiter()
+_background: set[asyncio.Task] = set()
+_UNAVAILABLE = Problem("records_unavailable", "This cannot be saved right now.")
+
+
+def _log_roster(
+    session: Session,
+    room: str,
+    previous_meeting_id: str | None,
+    new_room: roster.Room,
+    notices: Sequence[object],
+    at: float,
+) -> None:
+    current = previous_meeting_id or new_room.meetingId
+    for notice in notices:
+        try:
+            if isinstance(notice, roster.MeetingStarted):
+                current = notice.meeting_id
+                store.meeting_started(session, current, room, at)
+            elif isinstance(notice, roster.UserJoined) and current:
+                store.meeting_started(session, current, room, at)  # if missed
+                store.attendance_joined(
+                    session, current, notice.name, at, participant_id=notice.user_id
+                )
+            elif isinstance(notice, roster.UserLeft) and current:
+                store.participant_left(session, current, notice.user_id, at)
+            elif isinstance(notice, roster.MeetingEnded):
+                store.meeting_ended(session, notice.meeting_id, at)
+        except ProblemError as error:
+            logger.warning(
+                "room %s: %s not recorded: %s",
+                room,
+                type(notice).__name__,
+                error.problem.code,
+            )
+    if new_room.meetingId:
+        joined = sum(1 for user in new_room.users if user.joined)
+        try:
+            store.participant_count(session, new_room.meetingId, joined)
+        except ProblemError as error:
+            logger.warning("room %s: count not recorded: %s", room, error.problem.code)
+
+
+async def record_roster_change(
+    room: str,
+    previous_meeting_id: str | None,
+    new_room: roster.Room,
+    notices: Sequence[object],
+    at: float | None = None,
+) -> None:
+    """Record meetings and attendance from an accepted roster command.
+
+    Args:
+        room: The room name.
+        previous_meeting_id: The room's meeting id before the command.
+        new_room: ``Accepted.room`` (the room after the command).
+        notices: ``Accepted.notices``.
+        at: When it happened (POSIX seconds; default now).
+    """
+    if not notices and not new_room.meetingId:
+        return
+    when = time.time() if at is None else at
+    try:
+        await db.run(_log_roster, room, previous_meeting_id, new_room, notices, when)
+    except Exception:
+        logger.exception("room %s: meeting records failed", room)
+
+
+def schedule_roster_change(
+    room: str,
+    previous_meeting_id: str | None,
+    new_room: roster.Room,
+    notices: Sequence[object],
+    at: float | None = None,
+) -> None:
+    """Like :func:`record_roster_change`, in the background (from sync code).
+
+    Only notices that change records are worth a task: joins, leaves, starts
+    and ends.
+
+    Args:
+        room: The room name.
+        previous_meeting_id: The room's meeting id before the command.
+        new_room: ``Accepted.room``.
+        notices: ``Accepted.notices``.
+        at: When it happened (POSIX seconds; default now).
+    """
+    kinds = (
+        roster.MeetingStarted,
+        roster.MeetingEnded,
+        roster.UserJoined,
+        roster.UserLeft,
+    )
+    if not any(isinstance(notice, kinds) for notice in notices):
+        return
+    when = time.time() if at is None else at
+    coroutine = record_roster_change(
+        room, previous_meeting_id, new_room, tuple(notices), when
+    )
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:  # no event loop (scripts, plain tests): do it now
+        asyncio.run(coroutine)
+        return
+    task = loop.create_task(coroutine)
+    _background.add(task)
+    task.add_done_callback(_background.discard)
+
+
+async def send_chat_message(
+    room: str,
+    meeting_id: str | None,
+    sender_id: str,
+    sender_name: str,
+    recipient_id: str | None,
+    text: object,
+    *,
+    limiter: ChatRateLimiter | None = None,
+) -> dict[str, Any] | Problem:
+    """Validate, rate-limit and store a chat message.
+
+    Args:
+        room: The room name.
+        meeting_id: The current meeting, or None.
+        sender_id: The sender's participant id (from the server's session,
+            never from the browser).
+        sender_name: The sender's display name.
+        recipient_id: A participant id for a direct message, or None.
+        text: The text as typed.
+        limiter: The rate limiter (default: this process's).
+
+    Returns:
+        The stored message (see :func:`records.store.add_chat_message`), or a
+        Problem (validation codes, ``chat_rate_limited``,
+        ``records_unavailable``).
+    """
+    checked = validate_chat_text(text)
+    if isinstance(checked, Problem):
+        return checked
+    refusal = (limiter or chat_limiter).check(sender_id)
+    if refusal is not None:
+        return refusal
+    try:
+        return await db.run(
+            store.add_chat_message,
+            room,
+            meeting_id,
+            sender_id,
+            sender_name,
+            recipient_id,
+            checked,
+        )
+    except ProblemError as error:
+        return error.problem
+    except Exception:
+        logger.exception("room %s: chat message not stored", room)
+        return _UNAVAILABLE
+
+
+async def chat_history(
+    room: str, viewer_id: str | None, limit: int = 200
+) -> list[dict[str, Any]]:
+    """Return the messages a participant may see, oldest first ([] on trouble).
+
+    Args:
+        room: The room name.
+        viewer_id: The participant asking.
+        limit: At most this many (the newest).
+
+    Returns:
+        Messages as :func:`records.store.recent_messages` gives them.
+    """
+    try:
+        return await db.run(store.recent_messages, room, viewer_id, limit)
+    except Exception:
+        logger.exception("room %s: chat history unavailable", room)
+        return []
+
+
+async def submit_feedback(
+    meeting_id: str,
+    experienced_issues: object,
+    comment: object,
+    app_version: str,
+) -> Problem | None:
+    """Store feedback about a call.
+
+    Args:
+        meeting_id: The meeting it is about.
+        experienced_issues: Whether they had problems (a real boolean).
+        comment: Optional text (≤ 2000 characters).
+        app_version: The app version.
+
+    Returns:
+        None when stored, else a Problem.
+    """
+    try:
+        await db.run(
+            store.add_feedback, meeting_id, experienced_issues, comment, app_version
+        )
+    except ProblemError as error:
+        return error.problem
+    except Exception:
+        logger.exception("feedback not stored")
+        return _UNAVAILABLE
+    return None
