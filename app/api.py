@@ -84,7 +84,7 @@ async def _apply_to_room(room: str, command: object, last_seen: dict) -> set[str
         room_state = await root.get_state(RoomState)
         unknown = {user.id for user in room_state.users} - set(last_seen)
         seen = {uid: time.time() for uid in unknown} | last_seen
-        room_state._apply(command, actor="", last_seen=seen)
+        room_state._apply(command, actor="", last_seen=seen, room=room)
         return unknown
 
 

@@ -5,13 +5,19 @@ import reflex as rx
 from app.api import api
 from app.home import home
 from components import lobby, room
+from components.feedback import feedback_page
 from components.labels import merge
+from records.db import migrate
 from state.calls_backend import log_backend
+from state.chat import ChatState
+from state.feedback import FeedbackState
 from state.profile import ProfileState
 from state.room import RoomState
 
 # Fails at start-up, with a clear message, when CALLS_* is misconfigured.
 log_backend()
+# Apply pending database migrations (safe with several workers starting).
+migrate()
 
 LABELS = merge()
 
@@ -35,5 +41,16 @@ app.add_page(
     room(LABELS),
     route="/[room]/room",
     title=LABELS["app_title"],
-    on_load=[ProfileState.require_name, RoomState.enter, RoomState.join_directly],
+    on_load=[
+        ProfileState.require_name,
+        RoomState.enter,
+        RoomState.join_directly,
+        ChatState.open_room,
+    ],
+)
+app.add_page(
+    feedback_page(LABELS),
+    route="/feedback",
+    title=LABELS["app_title"],
+    on_load=FeedbackState.load,
 )

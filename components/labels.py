@@ -119,6 +119,47 @@ DEFAULT_LABELS: Labels = MappingProxyType(
         ),
         "media_error": "Media could not start: {description}",
         "media_connecting": "Connecting media…",
+        # After a meeting
+        "feedback_heading": "Did you experience any issues?",
+        "feedback_yes": "Yes",
+        "feedback_no": "No",
+        "feedback_comment": "Anything you want to tell us? (optional)",
+        "feedback_send": "Send",
+        "feedback_skip": "Skip",
+        # Bug reports
+        "report_bug": "Report a bug",
+        "report_bug_heading": "Report a bug",
+        "report_bug_body": (
+            "Describe what went wrong. Technical details about this call are "
+            "attached automatically (no passwords or keys)."
+        ),
+        "report_bug_description": "What happened?",
+        "report_bug_send": "Send report",
+        "report_bug_sent": "Thank you. Your reference is {reference}.",
+        "report_bug_failed": "The report could not be sent: {description}",
+        "close": "Close",
+        # Chat
+        "chat": "Chat",
+        "close_chat": "Close chat",
+        "chat_messages": "Messages",
+        "chat_empty": "No messages yet.",
+        "chat_unread": "{count} unread",
+        "direct_to": "Direct message to {name}",
+        "direct_from": "{name} (direct message)",
+        "you_said": "You",
+        "send_to": "Send to",
+        "everyone": "Everyone",
+        "message": "Message",
+        "send": "Send",
+        "new_message": "{name}: {text}",
+        "new_direct_message": "Direct message from {name}: {text}",
+        "chat_rate_limited": "You are sending messages too fast. Wait a moment.",
+        "chat_text_missing": "Write a message first.",
+        "chat_text_too_long": "Messages can be at most 2000 characters.",
+        "chat_text_control_chars": "That message has characters that can't be sent.",
+        "chat_not_joined": "Join the meeting to chat.",
+        "chat_recipient_gone": "That person is not in the meeting any more.",
+        "records_unavailable": "This cannot be saved right now. Try again.",
     }
 )
 

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 
 import reflex as rx
 
+from components.bug_report import bug_report_button
+from components.chat import chat_button
 from components.labels import merge
 from components.media import ScreenShareButton, device_settings
 from state.room import RoomState
@@ -160,6 +162,8 @@ def media_controls(labels: Mapping[str, str] | None = None) -> rx.Component:
             }
         ),
         settings_button(labels),
+        chat_button(labels),
+        bug_report_button(labels),
         rx.icon_button(
             rx.icon("users"),
             aria_label=text["participants"],

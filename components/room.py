@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 import reflex as rx
 
+from components.chat import chat_feed, chat_panel
 from components.labels import format_label, merge
 from components.lobby import people_in_room
 from components.media import media_bridge, media_toasts, room_audio
@@ -61,7 +62,7 @@ def room(labels: Mapping[str, str] | None = None) -> rx.Component:
     """A complete meeting room: stage, control bar, participants panel.
 
     Use it on a page whose ``on_load`` runs ``[ProfileState.require_name,
-    RoomState.enter, RoomState.join_directly]``.
+    RoomState.enter, RoomState.join_directly, ChatState.open_room]``.
 
     Args:
         labels: Label overrides (see :mod:`components.labels`).
@@ -90,6 +91,7 @@ def room(labels: Mapping[str, str] | None = None) -> rx.Component:
         rx.hstack(
             rx.box(stage(labels), flex="1", width="100%"),
             participants_panel(labels),
+            chat_panel(labels),
             width="100%",
             flex="1",
             align="start",
@@ -101,6 +103,7 @@ def room(labels: Mapping[str, str] | None = None) -> rx.Component:
         media_bridge(),
         room_audio(),
         media_toasts(labels),
+        chat_feed(labels),
         width="100%",
         min_height="100vh",
         spacing="0",

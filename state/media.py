@@ -153,6 +153,7 @@ async def _record_session(room: str, participant: str, session_id: str) -> None:
         room_state._apply(
             roster.SetSession(user_id=participant, session_id=session_id),
             actor=participant,
+            room=room,
         )
 
 

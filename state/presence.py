@@ -47,6 +47,9 @@ class RoomPresence(rx.State):
 
     _last_seen: dict[str, float] = {}
     _keys: dict[str, str] = {}
+    # The Reflex client token of each participant's tab (to deliver direct
+    # chat messages to that tab alone).
+    _tabs: dict[str, str] = {}
 
 
 def _token(room: str) -> BaseStateToken:
@@ -59,7 +62,9 @@ def _app() -> rx.App:
     return app
 
 
-async def register(room: str, participant_id: str, key: str, now: float) -> None:
+async def register(
+    room: str, participant_id: str, key: str, now: float, client_token: str = ""
+) -> None:
     """Record a participant's arrival and the secret its tab proves itself with.
 
     Args:
@@ -67,11 +72,29 @@ async def register(room: str, participant_id: str, key: str, now: float) -> None
         participant_id: Who arrived.
         key: The tab's secret (sent with its heartbeats and unload beacon).
         now: Arrival time (counts as the first heartbeat).
+        client_token: The tab's Reflex client token.
     """
     async with _app().modify_state(_token(room)) as root:
         presence = await root.get_state(RoomPresence)
         presence._last_seen = {**presence._last_seen, participant_id: now}
         presence._keys = {**presence._keys, participant_id: key}
+        if client_token:
+            presence._tabs = {**presence._tabs, participant_id: client_token}
+
+
+async def client_token_of(room: str, participant_id: str) -> str:
+    """The Reflex client token of a participant's tab ("" when unknown).
+
+    Args:
+        room: The room name.
+        participant_id: The participant.
+
+    Returns:
+        The token, read without taking the room's presence lock.
+    """
+    root = await _app().state_manager.get_state(_token(room))
+    presence = await root.get_state(RoomPresence)
+    return presence._tabs.get(participant_id, "")
 
 
 async def touch(
@@ -149,4 +172,7 @@ async def forget(room: str, participant_ids: set[str]) -> None:
             }
             presence._keys = {
                 k: v for k, v in presence._keys.items() if k not in participant_ids
+            }
+            presence._tabs = {
+                k: v for k, v in presence._tabs.items() if k not in participant_ids
             }

@@ -25,6 +25,7 @@ from core import roster
 from core.problems import Problem
 from core.roster import User
 from core.validation import normalise_room_name
+from records import service
 from state import presence
 from state.profile import ProfileState
 from state.session import SessionState
@@ -111,8 +112,14 @@ class RoomState(rx.SharedState):
         *,
         actor: str,
         last_seen: dict[str, float] | None = None,
+        room: str = "",
     ) -> Problem | None:
-        """Apply one roster command; log and drop it when refused."""
+        """Apply one roster command; log and drop it when refused.
+
+        Accepted commands are also recorded (meetings, attendance) in the
+        background; ``room`` names the room when this state was loaded by its
+        own token rather than through a member's link.
+        """
         outcome = roster.apply(self._room(last_seen), command)
         if isinstance(outcome, roster.Refused):
             logger.warning(
@@ -124,7 +131,14 @@ class RoomState(rx.SharedState):
                 outcome.problem.description,
             )
             return outcome.problem
+        previous_meeting = self.meeting_id or None
         self._store(outcome.room, outcome.notices)
+        service.schedule_roster_change(
+            room or self._linked_to.removeprefix(ROOM_TOKEN_PREFIX),
+            previous_meeting,
+            outcome.room,
+            outcome.notices,
+        )
         return None
 
     async def _session(self) -> SessionState:
@@ -183,7 +197,11 @@ class RoomState(rx.SharedState):
         )
         if problem is None:
             await presence.register(
-                room, session.participant_id, session.leave_key, time.time()
+                room,
+                session.participant_id,
+                session.leave_key,
+                time.time(),
+                client_token=self.router.session.client_token,
             )
         return None
 
@@ -231,14 +249,20 @@ class RoomState(rx.SharedState):
 
     @rx.event
     async def leave(self) -> rx.event.EventSpec:
-        """Leave the room at once and go home.
+        """Leave the room at once; ask about the call if there was one.
 
         Returns:
-            Navigation to the home page.
+            Navigation to the feedback page (after a meeting) or home.
         """
         session = await self._session()
-        if await self._actor():
+        actor = await self._actor()
+        me = roster.find_user(self._room(), actor) if actor else None
+        meeting = self.meeting_id if me is not None and me.joined else ""
+        if actor:
             await self._leave_linked(session)
+        if meeting:
+            session.last_meeting_id = meeting
+            return rx.redirect("/feedback")
         return rx.redirect("/")
 
     # ---- changing one's own entry ----------------------------------------

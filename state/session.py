@@ -58,6 +58,8 @@ class SessionState(rx.State):
     pinned: str = ""
     # Screen shares this viewer unpinned (not pinned automatically again).
     dismissed_pins: list[str] = []
+    # The meeting this tab last left (the feedback page asks about it).
+    last_meeting_id: str = ""
     # Whether the device settings panel is open.
     settings_open: bool = False
 

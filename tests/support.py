@@ -85,6 +85,8 @@ def reflex_server(
         "REFLEX_API_URL": f"http://127.0.0.1:{port}",
         "REFLEX_DEPLOY_URL": f"http://127.0.0.1:{port}",
         "PYTHONUNBUFFERED": "1",
+        # Each server gets its own empty database beside its log.
+        "REFLEX_DB_URL": f"sqlite:///{log.with_suffix('.db')}",
         **(extra_env or {}),
     }
     handle = log.open("w")

@@ -142,7 +142,7 @@ function timeOf(sent) {
 }
 
 /** The chat panel: messages, recipient choice, the composer and its error. */
-export function ChatPanel({ participants, labels, error, onSend, maxLength }) {
+export function ChatPanel({ participants, labels, error, errorCode, onSend, maxLength }) {
   const chat = useChat();
   const text = labels || {};
   const list = useRef(null);
@@ -224,9 +224,9 @@ export function ChatPanel({ participants, labels, error, onSend, maxLength }) {
             }}
           />
         </label>
-        {error && (
-          <div role="alert" data-testid="chat-error" style={{ color: "#b91c1c", fontSize: "0.8rem" }}>
-            {error}
+        {(error || errorCode) && (
+          <div role="alert" data-testid="chat-error" data-code={errorCode || ""} style={{ color: "#b91c1c", fontSize: "0.8rem" }}>
+            {text[errorCode] || error}
           </div>
         )}
         <button type="submit" data-testid="chat-send" disabled={!draft.trim()}>

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import shutil
 import subprocess
 import time
@@ -29,6 +30,8 @@ from tests.support import (
 )
 
 CHROMIUM = "/usr/bin/chromium"
+# Reading meetings and reports needs the admin token (tests only).
+ADMIN_TOKEN = secrets.token_urlsafe(16)
 expect.set_options(timeout=10_000)
 
 
@@ -96,11 +99,20 @@ def app_server(
                 "app_id": "local",
                 "secret": os.environ.get("MEET_TEST_STANDIN_SECRET", ""),
             },
+            "db": Path(os.environ.get("MEET_TEST_DB", "/dev/null")),
+            "admin_token": os.environ.get("MEET_ADMIN_TOKEN", ""),
         }
         return
     log = logs_dir / "app.log"
-    with reflex_server(server_port, log, standin_env(standin)) as url:
-        yield {"url": url, "log": log, "standin": standin}
+    env = {**standin_env(standin), "MEET_ADMIN_TOKEN": ADMIN_TOKEN}
+    with reflex_server(server_port, log, env) as url:
+        yield {
+            "url": url,
+            "log": log,
+            "standin": standin,
+            "db": log.with_suffix(".db"),
+            "admin_token": ADMIN_TOKEN,
+        }
 
 
 @pytest.fixture(scope="session")

@@ -92,3 +92,21 @@ def calls_api(page: Page, op: str, session_id: str | None, body: dict | None) ->
         }""",
         [op, session_id, body],
     )
+
+
+def open_chat(page: Page) -> None:
+    """Open the chat panel (if closed)."""
+    if page.get_by_test_id("chat-panel").count() == 0:
+        page.get_by_test_id("toggle-chat").click()
+    expect(page.get_by_test_id("chat-panel")).to_be_visible()
+
+
+def send_chat(page: Page, text: str, to: str = "") -> None:
+    """Send a chat message (to everyone, or directly to a display name)."""
+    open_chat(page)
+    if to:
+        page.get_by_test_id("chat-recipient").select_option(label=to)
+    else:
+        page.get_by_test_id("chat-recipient").select_option(value="")
+    page.get_by_test_id("chat-input").fill(text)
+    page.get_by_test_id("chat-send").click()
