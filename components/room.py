@@ -15,6 +15,7 @@ from components.notices import room_notices
 from components.participant_tile import participant_tile
 from components.participants_panel import participants_panel
 from components.presence_bar import room_presence
+from state.room import RoomState
 from state.session import SessionState
 from state.view import ViewState
 
@@ -109,4 +110,5 @@ def room(labels: Mapping[str, str] | None = None) -> rx.Component:
         spacing="0",
         data_testid="room-root",
         data_worker=SessionState.worker_pid,
+        data_meeting=RoomState.meeting_id,
     )
