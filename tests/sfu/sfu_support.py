@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import os
 import re
-import signal
 import subprocess
 import sys
 import tempfile
@@ -35,6 +34,7 @@ from aiortc.rtcconfiguration import RTCBundlePolicy
 
 from sfu import aiortc_hooks
 from sfu.sdp_numbering import reject_sections
+from tests.support import stop_group
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_ID = "local"
@@ -96,15 +96,7 @@ def start_sfu(
 
 def stop_sfu_process(proc: subprocess.Popen, timeout: float = 10.0) -> int | None:
     """Stops the stand-in by signalling its own process group; returns its code."""
-    if proc.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=5)
+    stop_group(proc, timeout)
     if proc.stdout is not None:
         proc.stdout.close()
     return proc.returncode
