@@ -16,6 +16,7 @@ from tests.browser.room_page import (
     join,
     media_ready,
     own_track_ids,
+    set_display_name,
     tile_named,
     tiles,
 )
@@ -345,3 +346,38 @@ def test_what_a_calls_request_costs_the_other_members(app_server, person):
     # background event, none of it carrying anything of Ada's request.
     assert len(deltas) <= 2 * 10
     assert max(deltas, default=0) <= 8 * 1024
+
+
+def test_video_is_pulled_only_for_tiles_on_stage_audio_for_everyone(
+    app_server, person, browser
+):
+    url = app_server["url"]
+    room = new_room_id()
+    bob, cy = person(url, "Bob"), person(url, "Cy")
+    for page in (bob, cy):
+        join(page, url, room)
+        media_ready(page)
+    # A narrow screen shows two tiles: Ada herself and one other person.
+    narrow = browser.new_context(
+        permissions=["camera", "microphone"], viewport={"width": 480, "height": 900}
+    )
+    try:
+        ada = narrow.new_page()
+        set_display_name(ada, url, "Ada")
+        join(ada, url, room)
+        media_ready(ada)
+        expect(tiles(ada)).to_have_count(2)
+        expect(ada.get_by_test_id("overflow")).to_have_text("+1 more")
+        others = [announced(bob), announced(cy)]
+        on_stage = tiles(ada).nth(1).get_attribute("aria-label")
+        shown, hidden = (
+            (others[0], others[1]) if on_stage == "Bob" else (others[1], others[0])
+        )
+        assert_media_flows(ada, shown["camera"], "video")
+        assert_media_flows(ada, shown["mic"], "audio")
+        assert_media_flows(ada, hidden["mic"], "audio")
+        pulled = ada.evaluate("() => [...window.meetMedia.pulled.keys()]")
+        assert hidden["camera"] not in pulled
+        assert sorted(pulled) == sorted([shown["camera"], shown["mic"], hidden["mic"]])
+    finally:
+        narrow.close()
