@@ -101,6 +101,15 @@ class ViewState(rx.State):
         """This tab's own roster entry, if it is in the room."""
         return await self._me()
 
+    async def in_meeting_now(self) -> bool:
+        """Whether this tab has joined the meeting (for use inside queries).
+
+        Returns:
+            True once joined.
+        """
+        me = await self._me()
+        return bool(me and me.joined)
+
     @rx.var(deps=_ROOM_DEPS, auto_deps=False)
     async def in_meeting(self) -> bool:
         """Whether this tab has joined the meeting (not just the lobby)."""
@@ -196,7 +205,12 @@ class ViewState(rx.State):
 
     @rx.var(deps=_ROOM_DEPS, auto_deps=False)
     async def pull_audio(self) -> list[str]:
-        """Audio tracks this tab pulls: everyone's in the meeting but its own."""
+        """Audio tracks this tab pulls: everyone's in the meeting but its own.
+
+        Nothing while in the lobby: the lobby publishes, it does not listen.
+        """
+        if not await self.in_meeting_now():
+            return []
         session = await self.get_state(SessionState)
         room_state = await self.get_state(RoomState)
         return sorted(
@@ -208,6 +222,8 @@ class ViewState(rx.State):
     @rx.var(deps=_ROOM_DEPS, auto_deps=False)
     async def pull_video(self) -> list[str]:
         """Video tracks this tab pulls: only those of tiles on its stage."""
+        if not await self.in_meeting_now():
+            return []
         on_stage = (await self._layout())[0]
         return sorted(
             t.video_track

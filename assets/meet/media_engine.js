@@ -273,7 +273,10 @@ export class MediaEngine {
         try {
           const track = await this.openTrack(kind);
           if (kind === "audio") this.micTrack = track;
-          else this.cameraTrack = track;
+          else {
+            this.cameraTrack = track;
+            this.hasCamera = true;
+          }
         } catch (err) {
           errors.push(classifyMediaError(err));
         }
@@ -364,8 +367,11 @@ export class MediaEngine {
     const tracks = [];
     if (this.micTrack) tracks.push(["mic", this.micEnabled ? this.micTrack : this.placeholders.silentAudio()]);
     else tracks.push(["mic", null]);
+    // A camera that exists is always published (black while off), so turning
+    // it on later only swaps the track: nobody re-subscribes.
+    if (this.cameraOpening) await this.cameraOpening;
     const camera = this.cameraEnabled && this.cameraTrack ? this.cameraTrack : this.placeholders.blackVideo();
-    if (this.cameraTrack || !this.cameraEnabled) tracks.push(["camera", camera]);
+    if (this.hasCamera || this.cameraTrack) tracks.push(["camera", camera]);
     if (this.screenTrack) tracks.push(["screen", this.screenTrack]);
     await this.queue.run(() => this.publish(tracks.filter(([, track]) => track)));
     this.status = "ready";
@@ -439,19 +445,36 @@ export class MediaEngine {
     const on = !!enabled;
     if (on === this.cameraEnabled && (!on || this.cameraTrack)) return;
     this.cameraEnabled = on;
-    if (on && !this.cameraTrack && this.devicesOpened) {
-      try {
-        this.cameraTrack = await this.openTrack("video");
-        this.deviceError = "";
-      } catch (err) {
-        this.deviceError = classifyMediaError(err);
-        this.emit("device_error", { code: this.deviceError });
-      }
-    }
+    if (on && !this.cameraTrack && this.devicesOpened) await this.reopenCamera();
+    if (this.cameraEnabled !== on) return; // switched again meanwhile
     const sender = this.senders.camera?.sender;
     if (sender) await sender.replaceTrack(on && this.cameraTrack ? this.cameraTrack : this.placeholders.blackVideo());
     if (!on) this.stopCamera();
     this.changed();
+  }
+
+  /** Open the camera again (it is stopped while off); one opening at a time. */
+  reopenCamera() {
+    if (!this.cameraOpening) {
+      this.cameraOpening = this.openTrack("video")
+        .then((track) => {
+          if (this.cameraEnabled) {
+            this.cameraTrack = track;
+            this.hasCamera = true;
+            this.deviceError = "";
+          } else {
+            track.stop();
+          }
+        })
+        .catch((err) => {
+          this.deviceError = classifyMediaError(err);
+          this.emit("device_error", { code: this.deviceError });
+        })
+        .finally(() => {
+          this.cameraOpening = null;
+        });
+    }
+    return this.cameraOpening;
   }
 
   /** Share a screen (or, for tests, any video track given). */
@@ -780,6 +803,7 @@ export class MediaEngine {
     this.screenTrack?.stop();
     this.micTrack = this.screenTrack = null;
     this.devicesOpened = null;
+    this.hasCamera = false;
     this.placeholders.stop();
     this.room = "";
     this.changed();

@@ -54,7 +54,7 @@ def assert_media_flows(page: Page, track_id: str, kind: str) -> None:
     page.wait_for_timeout(1500)
     second = stats_for(page, track_id)
     if kind == "video":
-        assert second["framesDecoded"] > first["framesDecoded"] + 5, (first, second)
+        assert second["framesDecoded"] > first["framesDecoded"] + 2, (first, second)
         assert second["frameWidth"] > 0
     else:
         assert second["packetsReceived"] > first["packetsReceived"] + 20, (
