@@ -1,0 +1,1 @@
+"""Performance benchmark of the meeting app (``python -m bench.run``)."""
