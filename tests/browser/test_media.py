@@ -381,3 +381,35 @@ def test_video_is_pulled_only_for_tiles_on_stage_audio_for_everyone(
         assert sorted(pulled) == sorted([shown["camera"], shown["mic"], hidden["mic"]])
     finally:
         narrow.close()
+
+
+def test_camera_turned_off_in_the_lobby_is_published_and_shown_when_turned_on(
+    app_server, person
+):
+    """The camera sender exists from the start (black while off): turning the
+    camera on later swaps the real track in, with the same track id."""
+    url = app_server["url"]
+    room = new_room_id()
+    bob = person(url, "Bob")
+    join(bob, url, room)
+    media_ready(bob)
+    ada = person(url, "Ada")
+    ada.goto(f"{url}/{room}")
+    ada.get_by_test_id("toggle-camera").click()  # as early as the page allows
+    expect(ada.get_by_test_id("toggle-camera")).to_have_attribute(
+        "aria-pressed", "false"
+    )
+    ada.get_by_test_id("join").click()
+    ada.wait_for_url(f"**/{room}/room")
+    media_ready(ada)
+    ids = announced(ada)
+    expect(tile_named(bob, "Ada")).to_have_attribute("data-video", "off")
+    ada.get_by_test_id("toggle-camera").click()
+    expect(tile_named(bob, "Ada")).to_have_attribute("data-video", "on")
+    assert own_track_ids(ada)["camera"] == ids["camera"]
+    assert_media_flows(bob, ids["camera"], "video")
+    wait_for(
+        bob,
+        lambda: (s := stats_for(bob, ids["camera"])) and s["frameWidth"] > 320,
+        "the real camera (not the black placeholder)",
+    )
