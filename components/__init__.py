@@ -5,19 +5,28 @@ Example:
 
         import reflex as rx
         from components import lobby, room
-        from state import ProfileState, RoomState
+        from state import ChatState, ProfileState, RoomState
 
         app = rx.App()
         app.add_page(lobby(), route="/[room]",
                      on_load=[ProfileState.require_name, RoomState.enter])
         app.add_page(room(), route="/[room]/room",
                      on_load=[ProfileState.require_name, RoomState.enter,
-                              RoomState.join_directly])
+                              RoomState.join_directly, ChatState.open_room])
 """
 
+from components.bug_report import bug_report_button
+from components.chat import chat_button, chat_feed, chat_panel
+from components.feedback import feedback_page
 from components.labels import DEFAULT_LABELS, format_label, merge
 from components.lobby import lobby, people_in_room
-from components.media_controls import media_controls, toggle_button
+from components.media import (
+    device_settings,
+    media_bridge,
+    media_toasts,
+    room_audio,
+)
+from components.media_controls import media_controls, settings_button, toggle_button
 from components.notices import room_notices
 from components.participant_tile import participant_tile
 from components.participants_panel import participants_panel
@@ -25,15 +34,25 @@ from components.room import room, stage
 
 __all__ = [
     "DEFAULT_LABELS",
+    "bug_report_button",
+    "chat_button",
+    "chat_feed",
+    "chat_panel",
+    "device_settings",
+    "feedback_page",
     "format_label",
     "lobby",
+    "media_bridge",
     "media_controls",
+    "media_toasts",
     "merge",
     "participant_tile",
     "participants_panel",
     "people_in_room",
     "room",
+    "room_audio",
     "room_notices",
+    "settings_button",
     "stage",
     "toggle_button",
 ]

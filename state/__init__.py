@@ -1,5 +1,8 @@
 """Reflex state classes of the meeting app (thin: the rules live in ``core``)."""
 
+from state.chat import ChatRoom, ChatState
+from state.feedback import FeedbackState
+from state.media import MediaState
 from state.presence import RoomPresence
 from state.profile import ProfileState
 from state.room import RoomState
@@ -7,6 +10,10 @@ from state.session import SessionState
 from state.view import TileView, ViewState
 
 __all__ = [
+    "ChatRoom",
+    "ChatState",
+    "FeedbackState",
+    "MediaState",
     "ProfileState",
     "RoomPresence",
     "RoomState",
