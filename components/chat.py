@@ -14,7 +14,8 @@ import reflex as rx
 from reflex.event import EventHandler, passthrough_event_spec
 
 from components.labels import merge
-from state.chat import ChatRoom, ChatState
+from state.chat import ChatState
+from state.room import RoomState
 from state.session import SessionState
 from state.view import ViewState
 
@@ -103,7 +104,7 @@ def chat_feed(labels: Mapping[str, str] | None = None) -> rx.Component:
     text = merge(labels)
     return ChatFeed.create(
         history=ChatState.history,
-        live=ChatRoom.recent,
+        live=RoomState.chat_recent,
         direct=ChatState.direct,
         self_id=SessionState.participant_id,
         labels={k: text[k] for k in ("new_message", "new_direct_message")},

@@ -1,6 +1,6 @@
 """Reflex state classes of the meeting app (thin: the rules live in ``core``)."""
 
-from state.chat import ChatRoom, ChatState
+from state.chat import ChatState
 from state.feedback import FeedbackState
 from state.media import MediaState
 from state.presence import RoomPresence
@@ -10,7 +10,6 @@ from state.session import SessionState
 from state.view import TileView, ViewState
 
 __all__ = [
-    "ChatRoom",
     "ChatState",
     "FeedbackState",
     "MediaState",

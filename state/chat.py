@@ -5,9 +5,10 @@ receives what they may not see and the room's shared state stays small:
 
 * on entering the meeting, a tab loads the last 200 messages it may see
   (``ChatState.history``, from the database);
-* a public message is appended to ``ChatRoom.recent`` (shared by the room,
-  only the last few messages, so each new one costs every member a small
-  delta);
+* a public message is appended to ``RoomState.chat_recent`` (shared by the
+  room, only the last few messages, so each new one costs every member a
+  small delta; kept in the room's one shared state rather than a second
+  linked one, which would double the locks every event takes);
 * a direct message goes to the sender's and the recipient's own
   ``ChatState.direct`` only (the recipient's tab is found through
   :mod:`state.presence`).
@@ -32,13 +33,10 @@ from state.profile import ProfileState
 from state.room import RoomState
 from state.session import SessionState
 
-__all__ = ["CHAT_TOKEN_PREFIX", "ChatRoom", "ChatState", "chat_view"]
+__all__ = ["ChatState", "chat_view"]
 
 logger = logging.getLogger("meet.chat")
 
-CHAT_TOKEN_PREFIX = "chat-"
-# Public messages kept in the shared state (the rest is history).
-RECENT = 20
 # Direct messages kept per tab while it stays (the rest is history).
 DIRECT = 50
 
@@ -71,12 +69,6 @@ def chat_view(message: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
     }
 
 
-class ChatRoom(rx.SharedState):
-    """The room's latest public messages (linked per room: ``chat-<room>``)."""
-
-    recent: list[dict[str, Any]] = []
-
-
 class ChatState(rx.State):
     """One tab's chat: its history, its direct messages, its last error."""
 
@@ -92,14 +84,10 @@ class ChatState(rx.State):
 
     @rx.event
     async def open_room(self) -> None:
-        """Link the room's chat and load the history (meeting page on_load)."""
+        """Load the chat history of the room (meeting page on_load)."""
         session = await self.get_state(SessionState)
         if not session.room or not session.participant_id:
             return
-        chat_room = await self.get_state(ChatRoom)
-        token = CHAT_TOKEN_PREFIX + session.room
-        if chat_room._linked_to != token:
-            await chat_room._link_to(token)
         room_state = await self.get_state(RoomState)
         names = {u.id: u.name for u in room_state.users}
         stored = await service.chat_history(session.room, session.participant_id)
@@ -151,8 +139,7 @@ class ChatState(rx.State):
             _deliveries.add(task)
             task.add_done_callback(_deliveries.discard)
         else:
-            chat_room = await self.get_state(ChatRoom)
-            chat_room.recent = [*chat_room.recent, view][-RECENT:]
+            room_state.add_chat_message(view)
 
 
 def _app() -> rx.App:

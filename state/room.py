@@ -18,6 +18,7 @@ import secrets
 import time
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 import reflex as rx
 
@@ -39,6 +40,8 @@ logger = logging.getLogger("meet.room")
 ROOM_TOKEN_PREFIX = "room-"
 # How many join/leave notices the room keeps for late toasts and screen readers.
 MAX_NOTICES = 5
+# Public chat messages kept here for live delivery (history is in the database).
+MAX_CHAT_RECENT = 20
 
 
 def room_token(room: str) -> str:
@@ -66,6 +69,16 @@ class RoomState(rx.SharedState):
     # Recent join/leave/mute notices: {"seq", "kind", "user_id", "name", "by"}.
     notices: list[dict[str, str]] = []
     notice_seq: int = 0
+    # The latest public chat messages (see state.chat).
+    chat_recent: list[dict[str, Any]] = []
+
+    def add_chat_message(self, message: dict[str, Any]) -> None:
+        """Deliver a stored public chat message to everyone in the room.
+
+        Args:
+            message: The message as ``state.chat.chat_view`` shapes it.
+        """
+        self.chat_recent = [*self.chat_recent, message][-MAX_CHAT_RECENT:]
 
     # ---- queries -------------------------------------------------------
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import new_room_id
-from tests.browser.room_page import join, tile_named, tiles
+from tests.browser.room_page import join, open_chat, send_chat, tile_named, tiles
 
 
 def _worker_pid(page: Page) -> int:
@@ -42,5 +42,13 @@ def test_two_workers_share_one_room(redis_app_server, person):
     expect(tile_named(bob, "Ada")).to_be_visible()
     bob.get_by_role("button", name="Raise hand").click()
     expect(tile_named(ada, bob_name)).to_have_attribute("data-hand", "raised")
+    # Chat crosses workers too: public through the room, direct to Ada's tab.
+    send_chat(bob, "from the other worker")
+    send_chat(bob, "only for Ada", to="Ada")
+    open_chat(ada)
+    expect(ada.get_by_test_id("chat-message")).to_have_count(2)
+    expect(ada.locator("[data-testid=chat-message][data-direct=true]")).to_contain_text(
+        "only for Ada"
+    )
     bob.get_by_role("button", name="Leave").click()
     expect(tiles(ada)).to_have_count(1, timeout=4_000)
