@@ -119,6 +119,8 @@ DEFAULT_LABELS: Labels = MappingProxyType(
         ),
         "media_error": "Media could not start: {description}",
         "media_connecting": "Connecting media…",
+        "quality_poor": "Poor connection",
+        "quality_bad": "Bad connection",
         # After a meeting
         "feedback_heading": "Did you experience any issues?",
         "feedback_yes": "Yes",

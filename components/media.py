@@ -87,6 +87,7 @@ class SpeakingRing(_MediaComponent):
 
     track_id: rx.Var[str]
     is_self: rx.Var[bool]
+    labels: rx.Var[dict[str, str]]
 
 
 class DeviceSelect(_MediaComponent):

@@ -59,7 +59,11 @@ def participant_tile(
             fit=rx.cond(screen, "contain", "cover"),
             label=format_label(text["video_of"], name=tile.name),
         ),
-        SpeakingRing.create(track_id=tile.audio_track, is_self=tile.is_self),
+        SpeakingRing.create(
+            track_id=tile.audio_track,
+            is_self=tile.is_self,
+            labels={k: text[k] for k in ("quality_poor", "quality_bad")},
+        ),
         rx.icon_button(
             rx.icon(rx.cond(tile.pinned, "pin-off", "pin"), size=16),
             aria_label=rx.cond(
@@ -127,8 +131,9 @@ def participant_tile(
         display="flex",
         align_items="center",
         justify_content="center",
-        min_height="12rem",
         aspect_ratio="16 / 9",
+        width="100%",
+        min_width="0",
         grid_column=rx.cond(tile.pinned, "1 / -1", "auto"),
         border_radius="0.75rem",
         background=rx.color("gray", 4),

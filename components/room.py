@@ -37,7 +37,20 @@ def stage(labels: Mapping[str, str] | None = None) -> rx.Component:
             rx.foreach(
                 ViewState.stage_tiles, lambda tile: participant_tile(tile, labels)
             ),
-            columns=rx.breakpoints(initial="1", sm="2", lg="3"),
+            # One column on phones; elsewhere as many as the stage needs
+            # (1 tile: 1, 2 to 4 tiles: 2, more: 3), so tiles stay large.
+            columns=rx.breakpoints(
+                initial="1",
+                sm=rx.cond(ViewState.stage_tiles.length() > 1, "2", "1"),
+                lg=rx.match(
+                    ViewState.stage_tiles.length(),
+                    (1, "1"),
+                    (2, "2"),
+                    (3, "2"),
+                    (4, "2"),
+                    "3",
+                ),
+            ),
             spacing="3",
             width="100%",
             role="list",

@@ -122,7 +122,7 @@ function MessageText({ text }) {
     <span style={{ whiteSpace: "pre-wrap", overflowWrap: "anywhere" }}>
       {linkify(text).map((part, i) =>
         part.type === "link" ? (
-          <a key={i} href={part.href} target="_blank" rel="noopener noreferrer nofollow ugc">
+          <a key={i} href={part.href} target="_blank" rel="noopener noreferrer nofollow ugc" style={{ color: "#2563eb", textDecoration: "underline" }}>
             {part.text}
           </a>
         ) : (

@@ -179,13 +179,27 @@ function RemoteAudio({ trackId, engine }) {
 }
 
 /** A ring around a tile while its audio is loud (computed here, no server traffic). */
-export function SpeakingRing({ trackId, isSelf }) {
+export function SpeakingRing({ trackId, isSelf, labels }) {
   const engine = useEngine();
   const key = isSelf ? "self:audio" : trackId;
   const speaking = !!(engine && key && engine.speaking.has(key));
   const quality = engine && trackId && !isSelf ? engine.quality.get(trackId) || "" : "";
+  const text = labels || {};
+  const weak = quality === "poor" || quality === "bad";
   return (
-    <div
+    <>
+      {weak && (
+        <span
+          role="img"
+          aria-label={text[`quality_${quality}`] || quality}
+          title={text[`quality_${quality}`] || quality}
+          data-testid="connection-quality"
+          style={{ position: "absolute", top: "0.5rem", left: "0.5rem", zIndex: 2, padding: "0 0.35rem", borderRadius: "0.35rem", fontSize: "0.75rem", background: quality === "bad" ? "#dc2626" : "#d97706", color: "#fff" }}
+        >
+          {quality === "bad" ? "▂" : "▂▄"}
+        </span>
+      )}
+      <div
       aria-hidden="true"
       data-testid="speaking-ring"
       data-speaking={speaking ? "true" : "false"}
@@ -199,6 +213,7 @@ export function SpeakingRing({ trackId, isSelf }) {
         transition: "box-shadow 120ms linear",
       }}
     />
+    </>
   );
 }
 
