@@ -17,7 +17,6 @@ import logging
 import time
 from dataclasses import dataclass
 
-from reflex.istate.manager.token import BaseStateToken
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -28,7 +27,8 @@ from core.problems import Problem
 from core.validation import normalise_room_name
 from records.routes import record_routes
 from state import presence
-from state.room import RoomState, room_token
+from state.registered_app import registered_app
+from state.room import RoomState, room_state_token
 
 __all__ = ["api"]
 
@@ -77,10 +77,7 @@ async def _apply_to_room(room: str, command: object, last_seen: dict) -> set[str
     Returns:
         Members with no recorded heartbeat (they count as fresh).
     """
-    from app.app import app as reflex_app  # the registered app (import cycle)
-
-    token = BaseStateToken(ident=room_token(room), cls=RoomState)
-    async with reflex_app.modify_state(token) as root:
+    async with registered_app().modify_state(room_state_token(room)) as root:
         room_state = await root.get_state(RoomState)
         unknown = {user.id for user in room_state.users} - set(last_seen)
         seen = {uid: time.time() for uid in unknown} | last_seen

@@ -28,25 +28,8 @@ from tests.browser.room_page import (
     own_track_ids,
     set_display_name,
 )
+from tests.support import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = "/usr/bin/chromium"
-# The same flags as tests/browser/conftest.py: fake camera and microphone.
-CHROMIUM_ARGS = [
-    "--use-fake-ui-for-media-stream",
-    "--use-fake-device-for-media-stream",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--allow-loopback-in-peer-connection",
-    "--autoplay-policy=no-user-gesture-required",
-    "--disable-background-timer-throttling",
-    "--disable-renderer-backgrounding",
-    "--disable-backgrounding-occluded-windows",
-]
 TIMEOUT_MS = 20_000
 
 expect.set_options(timeout=TIMEOUT_MS)
@@ -54,7 +37,9 @@ expect.set_options(timeout=TIMEOUT_MS)
 
 def launch(playwright: Playwright) -> Browser:
     """Start headless Chromium with a fake camera and microphone."""
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    return playwright.chromium.launch(
+        executable_path=CHROMIUM, args=list(CHROMIUM_ARGS)
+    )
 
 
 def new_room() -> str:

@@ -233,35 +233,45 @@ def record_routes(
             return refused.response
         return JSONResponse({"id": row_id}, status_code=201)
 
-    async def meeting(request: Request) -> JSONResponse:
+    async def admin_read(
+        request: Request,
+        param: str,
+        validate: Callable[[Any], Any],
+        load: Callable[..., Any],
+        missing: str,
+    ) -> JSONResponse:
+        """An admin-only read of one record by its id in the path."""
         refusal = _admin_refusal(request)
         if refusal is not None:
             return refusal
-        meeting_id = validate_meeting_id(request.path_params["meeting_id"])
-        if isinstance(meeting_id, Problem):
-            return _error(404, "not_found", "There is no such meeting.")
+        key = validate(request.path_params[param])
+        if isinstance(key, Problem):
+            return _error(404, "not_found", missing)
         try:
-            found = await _store(store.get_meeting, meeting_id)
+            found = await _store(load, key)
         except _RefusalError as refused:
             return refused.response
         if found is None:
-            return _error(404, "not_found", "There is no such meeting.")
+            return _error(404, "not_found", missing)
         return JSONResponse(found)
 
+    async def meeting(request: Request) -> JSONResponse:
+        return await admin_read(
+            request,
+            "meeting_id",
+            validate_meeting_id,
+            store.get_meeting,
+            "There is no such meeting.",
+        )
+
     async def bug(request: Request) -> JSONResponse:
-        refusal = _admin_refusal(request)
-        if refusal is not None:
-            return refusal
-        reference = validate_reference(request.path_params["reference"])
-        if isinstance(reference, Problem):
-            return _error(404, "not_found", "There is no such bug report.")
-        try:
-            found = await _store(store.get_bug_report, reference)
-        except _RefusalError as refused:
-            return refused.response
-        if found is None:
-            return _error(404, "not_found", "There is no such bug report.")
-        return JSONResponse(found)
+        return await admin_read(
+            request,
+            "reference",
+            validate_reference,
+            store.get_bug_report,
+            "There is no such bug report.",
+        )
 
     async def health(_request: Request) -> JSONResponse:
         try:

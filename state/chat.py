@@ -30,6 +30,7 @@ from core.problems import Problem
 from records import service
 from state import presence
 from state.profile import ProfileState
+from state.registered_app import registered_app
 from state.room import RoomState
 from state.session import SessionState
 
@@ -82,6 +83,9 @@ class ChatState(rx.State):
         self.error_code = problem.code
         self.error = problem.description
 
+    def _clear_error(self) -> None:
+        self.error_code = self.error = ""
+
     @rx.event
     async def open_room(self) -> None:
         """Load the chat history of the room (meeting page on_load)."""
@@ -93,7 +97,7 @@ class ChatState(rx.State):
         stored = await service.chat_history(session.room, session.participant_id)
         self.history = [chat_view(m, names) for m in stored]
         self.direct = []
-        self._refuse(Problem("", ""))
+        self._clear_error()
 
     @rx.event
     async def send(self, message: object) -> None:
@@ -129,7 +133,7 @@ class ChatState(rx.State):
         if isinstance(stored, Problem):
             self._refuse(stored)
             return
-        self._refuse(Problem("", ""))
+        self._clear_error()
         view = chat_view(stored, {u.id: u.name for u in users.values()})
         if to:
             self.direct = [*self.direct, view][-DIRECT:]
@@ -142,12 +146,6 @@ class ChatState(rx.State):
             room_state.add_chat_message(view)
 
 
-def _app() -> rx.App:
-    from app.app import app  # the registered app
-
-    return app
-
-
 _deliveries: set[asyncio.Task] = set()
 
 
@@ -157,6 +155,7 @@ async def _deliver_direct(room: str, recipient: str, view: dict[str, Any]) -> No
     if not token:
         logger.info("room %s: direct message for %s stored only", room, recipient)
         return
-    async with _app().modify_state(BaseStateToken(ident=token, cls=ChatState)) as root:
+    tab = BaseStateToken(ident=token, cls=ChatState)
+    async with registered_app().modify_state(tab) as root:
         chat = await root.get_state(ChatState)
         chat.direct = [*chat.direct, view][-DIRECT:]

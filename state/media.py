@@ -28,7 +28,8 @@ from core.calls_policy import CallsOperation, authorise, room_track_ids
 from core.problems import Problem
 from core.roster import User
 from state.calls_backend import calls_client
-from state.room import RoomState, room_token
+from state.registered_app import registered_app
+from state.room import RoomState, room_state_token
 from state.session import SessionState
 
 __all__ = ["MediaState", "reply_script"]
@@ -82,9 +83,9 @@ class MediaState(rx.State):
         if not isinstance(request_id, str) or not _REQUEST_ID.fullmatch(request_id):
             logger.warning("refused a Calls request without a valid id")
             return
-        # Read without taking this tab's lock: a write (``async with self``)
-        # would re-send the linked room to every member (see _room_users).
-        root = await _app().state_manager.get_state(
+        # Read without locks: nothing is written here, and holding the tab's
+        # and the room's locks while Calls answers would stall other events.
+        root = await registered_app().state_manager.get_state(
             BaseStateToken(ident=self.router.session.client_token, cls=MediaState)
         )
         session = await root.get_state(SessionState)
@@ -125,30 +126,18 @@ class MediaState(rx.State):
         yield rx.call_script(reply_script(request_id, reply))
 
 
-def _room_token(room: str) -> BaseStateToken:
-    return BaseStateToken(ident=room_token(room), cls=RoomState)
-
-
-def _app() -> rx.App:
-    from app.app import app  # the registered app
-
-    return app
-
-
-# The room is read and written through its own token, never loaded into the
-# calling tab's state tree: in Reflex 0.10 an event that loads a linked shared
-# state re-sends it to every member of the room, and a tab's Calls requests are
-# private (see the README's room traffic figures).
+# The room is read and written through its own token (as the HTTP routes do),
+# not through the tab's link: reading takes no lock at all.
 async def _room_users(room: str) -> tuple[User, ...]:
     """The room's roster, read (no lock, no write) by the room's own token."""
-    root = await _app().state_manager.get_state(_room_token(room))
+    root = await registered_app().state_manager.get_state(room_state_token(room))
     room_state = await root.get_state(RoomState)
-    return tuple(getattr(u, "__wrapped__", u) for u in room_state.users)
+    return room_state.plain_users()
 
 
 async def _record_session(room: str, participant: str, session_id: str) -> None:
     """Record a tab's new Calls session in the roster (everyone sees it)."""
-    async with _app().modify_state(_room_token(room)) as root:
+    async with registered_app().modify_state(room_state_token(room)) as root:
         room_state = await root.get_state(RoomState)
         room_state._apply(
             roster.SetSession(user_id=participant, session_id=session_id),

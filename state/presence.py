@@ -17,6 +17,8 @@ import secrets
 import reflex as rx
 from reflex.istate.manager.token import BaseStateToken
 
+from state.registered_app import registered_app
+
 __all__ = [
     "RoomPresence",
     "forget",
@@ -56,12 +58,6 @@ def _token(room: str) -> BaseStateToken:
     return BaseStateToken(ident=presence_token(room), cls=RoomPresence)
 
 
-def _app() -> rx.App:
-    from app.app import app  # the registered app (also from plain HTTP routes)
-
-    return app
-
-
 async def register(
     room: str, participant_id: str, key: str, now: float, client_token: str = ""
 ) -> None:
@@ -74,7 +70,7 @@ async def register(
         now: Arrival time (counts as the first heartbeat).
         client_token: The tab's Reflex client token.
     """
-    async with _app().modify_state(_token(room)) as root:
+    async with registered_app().modify_state(_token(room)) as root:
         presence = await root.get_state(RoomPresence)
         presence._last_seen = {**presence._last_seen, participant_id: now}
         presence._keys = {**presence._keys, participant_id: key}
@@ -92,7 +88,7 @@ async def client_token_of(room: str, participant_id: str) -> str:
     Returns:
         The token, read without taking the room's presence lock.
     """
-    root = await _app().state_manager.get_state(_token(room))
+    root = await registered_app().state_manager.get_state(_token(room))
     presence = await root.get_state(RoomPresence)
     return presence._tabs.get(participant_id, "")
 
@@ -112,7 +108,7 @@ async def touch(
         All heartbeat times of the room after the update, or None when the
         participant is unknown (swept out, or a wrong key).
     """
-    async with _app().modify_state(_token(room)) as root:
+    async with registered_app().modify_state(_token(room)) as root:
         presence = await root.get_state(RoomPresence)
         expected = presence._keys.get(participant_id, "")
         if not expected or not secrets.compare_digest(expected, key):
@@ -129,7 +125,7 @@ async def touch_unverified(room: str, participant_id: str, now: float) -> None:
         participant_id: The member.
         now: The time to count from.
     """
-    async with _app().modify_state(_token(room)) as root:
+    async with registered_app().modify_state(_token(room)) as root:
         presence = await root.get_state(RoomPresence)
         if participant_id not in presence._last_seen:
             presence._last_seen = {**presence._last_seen, participant_id: now}
@@ -146,7 +142,7 @@ async def forget_with_key(room: str, participant_id: str, key: str) -> bool:
     Returns:
         Whether the key matched (and the participant was forgotten).
     """
-    async with _app().modify_state(_token(room)) as root:
+    async with registered_app().modify_state(_token(room)) as root:
         presence = await root.get_state(RoomPresence)
         expected = presence._keys.get(participant_id, "")
         if not expected or not secrets.compare_digest(expected, key):
@@ -164,7 +160,7 @@ async def forget(room: str, participant_ids: set[str]) -> None:
     """
     if not participant_ids:
         return
-    async with _app().modify_state(_token(room)) as root:
+    async with registered_app().modify_state(_token(room)) as root:
         presence = await root.get_state(RoomPresence)
         if participant_ids & set(presence._last_seen):
             presence._last_seen = {

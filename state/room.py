@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import reflex as rx
+from reflex.istate.manager.token import BaseStateToken
 
 from core import roster
 from core.problems import Problem
@@ -31,7 +32,7 @@ from state import presence
 from state.profile import ProfileState
 from state.session import SessionState
 
-__all__ = ["ROOM_TOKEN_PREFIX", "RoomState", "room_token"]
+__all__ = ["ROOM_TOKEN_PREFIX", "RoomState", "room_state_token", "room_token"]
 
 logger = logging.getLogger("meet.room")
 
@@ -54,6 +55,19 @@ def room_token(room: str) -> str:
         The token that every member's ``RoomState`` is linked to.
     """
     return ROOM_TOKEN_PREFIX + room
+
+
+def room_state_token(room: str) -> BaseStateToken:
+    """Return the state token that reaches a room's own ``RoomState``.
+
+    Args:
+        room: A normalised room name.
+
+    Returns:
+        The token for ``modify_state`` / ``state_manager.get_state``, used by
+        code that is not a member's event (HTTP routes, the Calls proxy).
+    """
+    return BaseStateToken(ident=room_token(room), cls=RoomState)
 
 
 def _unwrap(value: object) -> object:
@@ -92,19 +106,27 @@ class RoomState(rx.SharedState):
         """Everyone who joined the meeting, in roster order."""
         return [user for user in self.users if user.joined]
 
+    def plain_users(self) -> tuple[User, ...]:
+        """The roster as plain ``User`` objects (no Reflex proxies).
+
+        Returns:
+            Everyone in the room, lobby included, in arrival order.
+        """
+        return tuple(_unwrap(user) for user in self.users)  # type: ignore[misc]
+
     # ---- applying commands ---------------------------------------------
 
     def _room(self, last_seen: dict[str, float] | None = None) -> roster.Room:
         return roster.Room(
             meetingId=self.meeting_id or None,
-            users=tuple(_unwrap(user) for user in self.users),  # type: ignore[misc]
+            users=self.plain_users(),
             lastSeen=last_seen or {},
         )
 
     def _store(self, room: roster.Room, notices: Sequence[object]) -> None:
         if (room.meetingId or "") != self.meeting_id:
             self.meeting_id = room.meetingId or ""
-        if tuple(room.users) != tuple(_unwrap(u) for u in self.users):
+        if tuple(room.users) != self.plain_users():
             self.users = list(room.users)
         self._publish(notices)
 

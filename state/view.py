@@ -65,10 +65,6 @@ def _tile_view(
     )
 
 
-def _plain_users(room_state: RoomState) -> list[User]:
-    return [getattr(u, "__wrapped__", u) for u in room_state.users]
-
-
 # Explicit dependencies: these vars read the shared room through helpers, which
 # automatic dependency tracking does not follow.
 _ROOM_DEPS = [
@@ -91,7 +87,7 @@ class ViewState(rx.State):
     async def _me(self) -> User | None:
         session = await self.get_state(SessionState)
         room_state = await self.get_state(RoomState)
-        for user in _plain_users(room_state):
+        for user in room_state.plain_users():
             if user.id == session.participant_id:
                 return user
         return None
@@ -101,20 +97,14 @@ class ViewState(rx.State):
         """This tab's own roster entry, if it is in the room."""
         return await self._me()
 
-    async def in_meeting_now(self) -> bool:
-        """Whether this tab has joined the meeting (for use inside queries).
-
-        Returns:
-            True once joined.
-        """
+    async def _joined(self) -> bool:
         me = await self._me()
         return bool(me and me.joined)
 
     @rx.var(deps=_ROOM_DEPS, auto_deps=False)
     async def in_meeting(self) -> bool:
         """Whether this tab has joined the meeting (not just the lobby)."""
-        me = await self._me()
-        return bool(me and me.joined)
+        return await self._joined()
 
     @rx.var(deps=_ROOM_DEPS, auto_deps=False)
     async def mic_on(self) -> bool:
@@ -139,7 +129,7 @@ class ViewState(rx.State):
         """Everyone who joined, self first, then in joining order."""
         session = await self.get_state(SessionState)
         room_state = await self.get_state(RoomState)
-        joined = [u for u in _plain_users(room_state) if u.joined]
+        joined = [u for u in room_state.plain_users() if u.joined]
         joined.sort(key=lambda u: (u.id != session.participant_id, u.joinedAt, u.id))
         return [
             _tile_view(
@@ -158,7 +148,7 @@ class ViewState(rx.State):
     async def _layout(self) -> tuple[list[TileView], list[TileView]]:
         session = await self.get_state(SessionState)
         room_state = await self.get_state(RoomState)
-        users = [u for u in _plain_users(room_state) if u.joined]
+        users = [u for u in room_state.plain_users() if u.joined]
         by_id = {u.id: u for u in users}
         activity = {u.id: max(u.joinedAt, u.handRaisedAt) for u in users}
         tiles = stage.tiles_for(users, activity=activity)
@@ -209,20 +199,20 @@ class ViewState(rx.State):
 
         Nothing while in the lobby: the lobby publishes, it does not listen.
         """
-        if not await self.in_meeting_now():
+        if not await self._joined():
             return []
         session = await self.get_state(SessionState)
         room_state = await self.get_state(RoomState)
         return sorted(
             u.tracks.audio
-            for u in _plain_users(room_state)
+            for u in room_state.plain_users()
             if u.joined and u.id != session.participant_id and u.tracks.audio
         )
 
     @rx.var(deps=_ROOM_DEPS, auto_deps=False)
     async def pull_video(self) -> list[str]:
         """Video tracks this tab pulls: only those of tiles on its stage."""
-        if not await self.in_meeting_now():
+        if not await self._joined():
             return []
         on_stage = (await self._layout())[0]
         return sorted(

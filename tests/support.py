@@ -17,6 +17,27 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# Debian's Chromium (scripts/setup.sh --test installs it; Playwright cannot
+# download its own browser here) and the flags every media test uses: fake
+# camera and microphone, loopback ICE, no throttling of background tabs.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = (
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--allow-loopback-in-peer-connection",
+    "--autoplay-policy=no-user-gesture-required",
+    "--disable-background-timer-throttling",
+    "--disable-renderer-backgrounding",
+    "--disable-backgrounding-occluded-windows",
+)
+
 
 def free_port() -> int:
     """Return a TCP port on 127.0.0.1 that is free right now."""

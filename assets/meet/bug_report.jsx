@@ -3,10 +3,7 @@
 // request/response entries with SDP shortened, browser) to /api/bug-report.
 // Plain HTTP: a report costs the room nothing.
 import { useRef, useState } from "react";
-
-function fill(template, values) {
-  return String(template || "").replace(/\{(\w+)\}/g, (_, key) => (values[key] === undefined ? "" : String(values[key])));
-}
+import { fill } from "./text.js";
 
 export function gatherDiagnostics({ room, meetingId, me, appVersion }) {
   const media = typeof window !== "undefined" ? window.meetMedia : null;

@@ -3,6 +3,7 @@
 // panel is local to the tab: no server event, no room traffic.
 import { useEffect, useRef, useState, useSyncExternalStore } from "react";
 import { linkify, mergeMessages, unreadCount } from "./chat_logic.js";
+import { fill } from "./text.js";
 
 const store = {
   messages: [],
@@ -38,10 +39,6 @@ function setOpen(open) {
   store.open = open;
   if (open) markSeen();
   store.changed();
-}
-
-function fill(template, values) {
-  return String(template || "").replace(/\{(\w+)\}/g, (_, key) => (values[key] === undefined ? "" : String(values[key])));
 }
 
 /** Invisible: merges history, live public and direct messages into the store. */

@@ -4,6 +4,7 @@
 import { useEffect, useRef, useState, useSyncExternalStore } from "react";
 import { toast } from "sonner";
 import { mediaEngine } from "./media_engine.js";
+import { fill } from "./text.js";
 
 const noop = () => () => {};
 
@@ -15,10 +16,6 @@ function useEngine() {
     () => 0,
   );
   return engine;
-}
-
-function fill(template, values) {
-  return String(template || "").replace(/\{(\w+)\}/g, (_, key) => (values[key] === undefined ? "" : String(values[key])));
 }
 
 /**

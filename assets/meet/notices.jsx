@@ -3,12 +3,7 @@
 // sequence number; this component shows each new one exactly once.
 import { useEffect, useRef, useState } from "react";
 import { toast } from "sonner";
-
-function fill(template, values) {
-  return String(template || "").replace(/\{(\w+)\}/g, (_, key) =>
-    values[key] === undefined ? "" : String(values[key]),
-  );
-}
+import { fill } from "./text.js";
 
 export function noticeText(notice, selfId, labels, nameOf) {
   if (!notice) return null;

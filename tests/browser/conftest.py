@@ -21,6 +21,8 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.browser.room_page import set_display_name
 from tests.support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
     calls_standin,
     free_port,
     port_open,
@@ -29,7 +31,6 @@ from tests.support import (
     stop_group,
 )
 
-CHROMIUM = "/usr/bin/chromium"
 # Reading meetings and reports needs the admin token (tests only).
 ADMIN_TOKEN = secrets.token_urlsafe(16)
 expect.set_options(timeout=10_000)
@@ -40,22 +41,7 @@ def browser_type_launch_args() -> dict:
     """Debian's Chromium with fake camera and microphone."""
     return {
         "executable_path": CHROMIUM,
-        "args": [
-            "--use-fake-ui-for-media-stream",
-            "--use-fake-device-for-media-stream",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--allow-loopback-in-peer-connection",
-            "--autoplay-policy=no-user-gesture-required",
-            "--disable-background-timer-throttling",
-            "--disable-renderer-backgrounding",
-            "--disable-backgrounding-occluded-windows",
-        ],
+        "args": list(CHROMIUM_ARGS),
     }
 
 

@@ -8,31 +8,14 @@ the API and the pages.
 from __future__ import annotations
 
 import asyncio
-import shutil
 
 import httpx
 import playwright.async_api as playwright_api
 
 from tests.sfu.sfu_support import auth, run
+from tests.support import CHROMIUM, CHROMIUM_ARGS
 
 # Never skipped: scripts/setup.sh --test installs Debian's Chromium.
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    "--use-fake-ui-for-media-stream",
-    "--use-fake-device-for-media-stream",
-    "--allow-loopback-in-peer-connection",
-    "--disable-background-timer-throttling",
-    "--disable-renderer-backgrounding",
-    "--disable-backgrounding-occluded-windows",
-]
 
 PAGE_JS = """
 window.pc = new RTCPeerConnection({bundlePolicy: 'max-bundle', iceServers: []});
@@ -156,7 +139,7 @@ def test_chromium_publishes_pulls_shares_screen_and_closes(sfu):
             httpx.AsyncClient(base_url=sfu.app_url, headers=auth(), timeout=20) as api,
         ):
             browser = await playwright.chromium.launch(
-                executable_path=CHROMIUM, args=CHROMIUM_ARGS
+                executable_path=CHROMIUM, args=list(CHROMIUM_ARGS)
             )
             try:
                 context = await browser.new_context()
