@@ -8,6 +8,8 @@ from components import lobby, room
 from components.feedback import feedback_page
 from components.labels import merge
 from records.db import migrate
+from security import reflex_guard
+from security.tokens import server_secret
 from state.calls_backend import log_backend
 from state.chat import ChatState
 from state.feedback import FeedbackState
@@ -16,6 +18,10 @@ from state.room import RoomState
 
 # Fails at start-up, with a clear message, when CALLS_* is misconfigured.
 log_backend()
+# Refuse websocket connections that claim a token Reflex would not issue
+# (a room's or presence's), and fail now on a misconfigured server secret.
+reflex_guard.install()
+server_secret()
 # Apply pending database migrations (safe with several workers starting).
 migrate()
 

@@ -143,7 +143,7 @@ class ChatState(rx.State):
             _deliveries.add(task)
             task.add_done_callback(_deliveries.discard)
         else:
-            room_state.add_chat_message(view)
+            room_state._add_chat_message(view)
 
 
 _deliveries: set[asyncio.Task] = set()

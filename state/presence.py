@@ -12,11 +12,10 @@ when the sweep finds someone silent is the shared room changed.
 
 from __future__ import annotations
 
-import secrets
-
 import reflex as rx
 from reflex.istate.manager.token import BaseStateToken
 
+from security.tokens import check_tab_key, presence_token
 from state.registered_app import registered_app
 
 __all__ = [
@@ -29,26 +28,16 @@ __all__ = [
     "touch_unverified",
 ]
 
-PRESENCE_TOKEN_PREFIX = "presence-"
-
-
-def presence_token(room: str) -> str:
-    """Return the state token holding a room's heartbeat times.
-
-    Args:
-        room: A normalised room name.
-
-    Returns:
-        The token (never a client token: those are UUIDs).
-    """
-    return PRESENCE_TOKEN_PREFIX + room
-
 
 class RoomPresence(rx.State):
-    """Last heartbeat time and tab secret per participant id (backend only)."""
+    """Last heartbeat time per participant id (backend only).
+
+    Tabs prove themselves with :func:`security.tokens.tab_key`, checked before
+    this state is loaded: a request for a made-up room or participant never
+    creates one.
+    """
 
     _last_seen: dict[str, float] = {}
-    _keys: dict[str, str] = {}
     # The Reflex client token of each participant's tab (to deliver direct
     # chat messages to that tab alone).
     _tabs: dict[str, str] = {}
@@ -59,21 +48,19 @@ def _token(room: str) -> BaseStateToken:
 
 
 async def register(
-    room: str, participant_id: str, key: str, now: float, client_token: str = ""
+    room: str, participant_id: str, now: float, client_token: str = ""
 ) -> None:
-    """Record a participant's arrival and the secret its tab proves itself with.
+    """Record a participant's arrival (its first heartbeat).
 
     Args:
         room: The room name.
         participant_id: Who arrived.
-        key: The tab's secret (sent with its heartbeats and unload beacon).
         now: Arrival time (counts as the first heartbeat).
         client_token: The tab's Reflex client token.
     """
     async with registered_app().modify_state(_token(room)) as root:
         presence = await root.get_state(RoomPresence)
         presence._last_seen = {**presence._last_seen, participant_id: now}
-        presence._keys = {**presence._keys, participant_id: key}
         if client_token:
             presence._tabs = {**presence._tabs, participant_id: client_token}
 
@@ -101,17 +88,18 @@ async def touch(
     Args:
         room: The room name.
         participant_id: Who is alive.
-        key: The tab's secret given at :func:`register`.
+        key: The tab's key (:func:`security.tokens.tab_key`).
         now: The time of the heartbeat.
 
     Returns:
         All heartbeat times of the room after the update, or None when the
         participant is unknown (swept out, or a wrong key).
     """
+    if not check_tab_key(room, participant_id, key):
+        return None
     async with registered_app().modify_state(_token(room)) as root:
         presence = await root.get_state(RoomPresence)
-        expected = presence._keys.get(participant_id, "")
-        if not expected or not secrets.compare_digest(expected, key):
+        if participant_id not in presence._last_seen:
             return None
         presence._last_seen = {**presence._last_seen, participant_id: now}
         return dict(presence._last_seen)
@@ -137,16 +125,13 @@ async def forget_with_key(room: str, participant_id: str, key: str) -> bool:
     Args:
         room: The room name.
         participant_id: Who leaves.
-        key: The tab's secret given at :func:`register`.
+        key: The tab's key (:func:`security.tokens.tab_key`).
 
     Returns:
         Whether the key matched (and the participant was forgotten).
     """
-    async with registered_app().modify_state(_token(room)) as root:
-        presence = await root.get_state(RoomPresence)
-        expected = presence._keys.get(participant_id, "")
-        if not expected or not secrets.compare_digest(expected, key):
-            return False
+    if not check_tab_key(room, participant_id, key):
+        return False
     await forget(room, {participant_id})
     return True
 
@@ -165,9 +150,6 @@ async def forget(room: str, participant_ids: set[str]) -> None:
         if participant_ids & set(presence._last_seen):
             presence._last_seen = {
                 k: v for k, v in presence._last_seen.items() if k not in participant_ids
-            }
-            presence._keys = {
-                k: v for k, v in presence._keys.items() if k not in participant_ids
             }
             presence._tabs = {
                 k: v for k, v in presence._tabs.items() if k not in participant_ids

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import os
-import secrets
 import time
 import uuid
 from collections.abc import Sequence
@@ -28,6 +27,7 @@ from core.problems import Problem
 from core.roster import User
 from core.validation import normalise_room_name
 from records import service
+from security.tokens import ROOM_TOKEN_PREFIX, room_token, tab_key
 from state import presence
 from state.profile import ProfileState
 from state.session import SessionState
@@ -36,25 +36,10 @@ __all__ = ["ROOM_TOKEN_PREFIX", "RoomState", "room_state_token", "room_token"]
 
 logger = logging.getLogger("meet.room")
 
-# Shared-state tokens live in the same namespace as client tokens (UUIDs);
-# the prefix keeps a room name from ever naming somebody's private state.
-ROOM_TOKEN_PREFIX = "room-"
 # How many join/leave notices the room keeps for late toasts and screen readers.
 MAX_NOTICES = 5
 # Public chat messages kept here for live delivery (history is in the database).
 MAX_CHAT_RECENT = 20
-
-
-def room_token(room: str) -> str:
-    """Return the shared-state token of a (normalised) room name.
-
-    Args:
-        room: A room name already accepted by ``normalise_room_name``.
-
-    Returns:
-        The token that every member's ``RoomState`` is linked to.
-    """
-    return ROOM_TOKEN_PREFIX + room
 
 
 def room_state_token(room: str) -> BaseStateToken:
@@ -85,8 +70,10 @@ class RoomState(rx.SharedState):
     notice_seq: int = 0
     # The latest public chat messages (see state.chat).
     chat_recent: list[dict[str, Any]] = []
+    # The room's name (its token is derived from it and cannot be reversed).
+    _room_name: str = ""
 
-    def add_chat_message(self, message: dict[str, Any]) -> None:
+    def _add_chat_message(self, message: dict[str, Any]) -> None:
         """Deliver a stored public chat message to everyone in the room.
 
         Args:
@@ -169,7 +156,7 @@ class RoomState(rx.SharedState):
         previous_meeting = self.meeting_id or None
         self._store(outcome.room, outcome.notices)
         service.schedule_roster_change(
-            room or self._linked_to.removeprefix(ROOM_TOKEN_PREFIX),
+            room or self._room_name,
             previous_meeting,
             outcome.room,
             outcome.notices,
@@ -218,9 +205,11 @@ class RoomState(rx.SharedState):
         if session.room and session.room != room and self._linked_to:
             await self._leave_linked(session)
         shared = await self._link_to(room_token(room))
+        if shared._room_name != room:
+            shared._room_name = room
         if not session.participant_id or session.room != room:
             session.participant_id = uuid.uuid4().hex[:12]
-            session.leave_key = secrets.token_urlsafe(18)
+            session.leave_key = tab_key(room, session.participant_id)
         session.room = room
         problem = shared._apply(
             roster.Enter(
@@ -234,7 +223,6 @@ class RoomState(rx.SharedState):
             await presence.register(
                 room,
                 session.participant_id,
-                session.leave_key,
                 time.time(),
                 client_token=self.router.session.client_token,
             )
