@@ -26,9 +26,7 @@ from core import roster
 from core.problems import Problem
 from core.validation import normalise_room_name
 from records.routes import record_routes
-from state import presence
-from state.registered_app import registered_app
-from state.room import RoomState, room_state_token
+from state import membership, presence
 
 __all__ = ["api"]
 
@@ -71,20 +69,6 @@ async def _read_proof(request: Request) -> _TabProof | JSONResponse:
     return _TabProof(room, participant, key)
 
 
-async def _apply_to_room(room: str, command: object, last_seen: dict) -> set[str]:
-    """Apply a roster command to a room by its shared token.
-
-    Returns:
-        Members with no recorded heartbeat (they count as fresh).
-    """
-    async with registered_app().modify_state(room_state_token(room)) as root:
-        room_state = await root.get_state(RoomState)
-        unknown = {user.id for user in room_state.users} - set(last_seen)
-        seen = {uid: time.time() for uid in unknown} | last_seen
-        room_state._apply(command, actor="", last_seen=seen, room=room)
-        return unknown
-
-
 async def heartbeat(request: Request) -> Response:
     """Keep a tab in its room; sweep out members silent for too long.
 
@@ -102,13 +86,7 @@ async def heartbeat(request: Request) -> Response:
     seen = await presence.touch(proof.room, proof.participant, proof.key, now)
     if seen is None:
         return _problem(410, "not_in_room", "You are no longer in this room.")
-    cutoff = now - roster.HEARTBEAT_TIMEOUT
-    stale = {pid for pid, at in seen.items() if at < cutoff}
-    if stale:
-        unknown = await _apply_to_room(proof.room, roster.Sweep(now=now), seen)
-        await presence.forget(proof.room, stale)
-        for uid in unknown:  # swept later if they stay silent
-            await presence.touch_unverified(proof.room, uid, now)
+    await membership.sweep_room(proof.room, now, seen)
     return Response(status_code=204)
 
 
@@ -126,7 +104,9 @@ async def leave(request: Request) -> Response:
     if isinstance(proof, JSONResponse):
         return proof
     if await presence.forget_with_key(proof.room, proof.participant, proof.key):
-        await _apply_to_room(proof.room, roster.Leave(user_id=proof.participant), {})
+        await membership.apply_to_room(
+            proof.room, roster.Leave(user_id=proof.participant), {}
+        )
     else:
         logger.warning("room %s: leave beacon for an unknown tab", proof.room)
     return Response(status_code=204)

@@ -10,6 +10,7 @@ from components.labels import merge
 from records.db import migrate
 from security import reflex_guard
 from security.tokens import server_secret
+from state import sweeper
 from state.calls_backend import log_backend
 from state.chat import ChatState
 from state.feedback import FeedbackState
@@ -31,6 +32,8 @@ app = rx.App(
     api_transformer=api,
     theme=rx.theme(accent_color="orange", radius="large"),
 )
+# Sweeps rooms nobody visits any more (crashed last tab, restart).
+app.register_lifespan_task(sweeper.run)
 app.add_page(
     home(LABELS),
     route="/",

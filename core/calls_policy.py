@@ -102,6 +102,7 @@ def authorise(
     request: object,
     *,
     in_room: bool,
+    joined: bool,
     own_session: str | None,
     pullable: frozenset[str],
 ) -> CallsOperation | Problem:
@@ -110,7 +111,9 @@ def authorise(
     Args:
         request: ``{"op", "sessionId"?, "body"?}`` as the bridge sent it.
         in_room: Whether the tab is in a room (lobby or meeting); needed to
-            create a session and to publish or pull tracks.
+            create a session and to publish tracks.
+        joined: Whether the tab has joined the meeting; needed to pull
+            anybody's tracks (a lobby visitor publishes but never listens).
         own_session: The Calls session the server created for this tab.
         pullable: Track ids the tab may subscribe to (see :func:`room_track_ids`).
 
@@ -118,13 +121,16 @@ def authorise(
         The operation to forward, or the Problem to answer with.
     """
     try:
-        return _authorise(request, in_room, own_session, pullable)
+        return _authorise(request, in_room, own_session, pullable if joined else None)
     except _Refused as refusal:
         return refusal.problem
 
 
 def _authorise(
-    request: object, in_room: bool, own_session: str | None, pullable: frozenset[str]
+    request: object,
+    in_room: bool,
+    own_session: str | None,
+    pullable: frozenset[str] | None,
 ) -> CallsOperation:
     if not isinstance(request, Mapping):
         raise _Refused("invalid_params", "A Calls request must be a JSON object.")
@@ -198,7 +204,9 @@ def _text(item: Mapping, key: str, pattern: re.Pattern[str]) -> str:
     return value
 
 
-def _remote(item: Mapping, pullable: frozenset[str]) -> dict[str, object]:
+def _remote(item: Mapping, pullable: frozenset[str] | None) -> dict[str, object]:
+    if pullable is None:
+        raise _Refused("not_joined", "Join the meeting to receive others' media.")
     publisher = validate_session_id(item.get("sessionId"))
     if isinstance(publisher, Problem):
         raise _Refused("invalid_params", f"sessionId: {publisher.description}")
@@ -211,7 +219,7 @@ def _remote(item: Mapping, pullable: frozenset[str]) -> dict[str, object]:
     return {"location": "remote", "sessionId": publisher, "trackName": name}
 
 
-def _tracks_new(body: Mapping, pullable: frozenset[str]) -> dict[str, object]:
+def _tracks_new(body: Mapping, pullable: frozenset[str] | None) -> dict[str, object]:
     tracks = _track_list(body.get("tracks"))
     rebuilt: list[dict[str, object]] = []
     local = 0
@@ -243,7 +251,7 @@ def _tracks_new(body: Mapping, pullable: frozenset[str]) -> dict[str, object]:
     return result
 
 
-def _renegotiate(body: Mapping, pullable: frozenset[str]) -> dict[str, object]:
+def _renegotiate(body: Mapping, pullable: frozenset[str] | None) -> dict[str, object]:
     del pullable
     return {
         "sessionDescription": _description(
@@ -252,7 +260,7 @@ def _renegotiate(body: Mapping, pullable: frozenset[str]) -> dict[str, object]:
     }
 
 
-def _tracks_close(body: Mapping, pullable: frozenset[str]) -> dict[str, object]:
+def _tracks_close(body: Mapping, pullable: frozenset[str] | None) -> dict[str, object]:
     del pullable
     mids = [
         {"mid": _text(item, "mid", _MID)} for item in _track_list(body.get("tracks"))
@@ -267,7 +275,7 @@ def _tracks_close(body: Mapping, pullable: frozenset[str]) -> dict[str, object]:
     return result
 
 
-def _tracks_update(body: Mapping, pullable: frozenset[str]) -> dict[str, object]:
+def _tracks_update(body: Mapping, pullable: frozenset[str] | None) -> dict[str, object]:
     rebuilt: list[dict[str, object]] = []
     for item in _track_list(body.get("tracks")):
         if item.get("location") != "remote":

@@ -30,6 +30,8 @@ from records.validation import validate_chat_text
 __all__ = [
     "chat_history",
     "chat_limiter",
+    "end_meeting",
+    "open_meetings",
     "record_roster_change",
     "schedule_roster_change",
     "send_chat_message",
@@ -105,6 +107,33 @@ async def record_roster_change(
         await db.run(_log_roster, room, previous_meeting_id, new_room, notices, when)
     except Exception:
         logger.exception("room %s: meeting records failed", room)
+
+
+async def open_meetings() -> list[tuple[str, str]]:
+    """Meetings that have not ended, as ``(meeting_id, room)`` ([] on trouble).
+
+    Returns:
+        The open meetings, oldest first.
+    """
+    try:
+        return await db.run(store.open_meetings)
+    except Exception:
+        logger.exception("reading open meetings failed")
+        return []
+
+
+async def end_meeting(meeting_id: str, at: float | None = None) -> None:
+    """Mark a meeting ended (one left open by a crash or a restart).
+
+    Args:
+        meeting_id: The meeting.
+        at: When (POSIX seconds; default now).
+    """
+    when = time.time() if at is None else at
+    try:
+        await db.run(store.meeting_ended, meeting_id, when)
+    except Exception:
+        logger.exception("ending meeting %s failed", meeting_id)
 
 
 def schedule_roster_change(

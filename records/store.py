@@ -54,6 +54,7 @@ __all__ = [
     "get_meeting",
     "meeting_ended",
     "meeting_started",
+    "open_meetings",
     "participant_count",
     "participant_left",
     "recent_messages",
@@ -140,6 +141,25 @@ def meeting_started(
     if session.get(Meeting, meeting_id) is not None:
         return
     _commit(session, Meeting(id=meeting_id, room=room, started=_utc(at)))
+
+
+def open_meetings(session: Session, limit: int = 1000) -> list[tuple[str, str]]:
+    """Meetings not yet ended, oldest first.
+
+    Args:
+        session: The database session.
+        limit: At most this many.
+
+    Returns:
+        ``(meeting_id, room)`` pairs.
+    """
+    rows = session.exec(
+        select(Meeting.id, Meeting.room)
+        .where(col(Meeting.ended).is_(None))
+        .order_by(col(Meeting.started))
+        .limit(limit)
+    ).all()
+    return [(meeting_id, room) for meeting_id, room in rows]
 
 
 def participant_count(session: Session, meeting_id: str, n: int) -> int:

@@ -29,7 +29,6 @@ from reflex.istate.manager.token import BaseStateToken
 from core.problems import Problem
 from records import service
 from state import presence
-from state.profile import ProfileState
 from state.registered_app import registered_app
 from state.room import RoomState
 from state.session import SessionState
@@ -121,12 +120,13 @@ class ChatState(rx.State):
                 Problem("chat_recipient_gone", "That person is not in the meeting.")
             )
             return
-        profile = await self.get_state(ProfileState)
+        # The sender's name is the roster's (validated when they entered),
+        # never the browser's own copy of it.
         stored = await service.send_chat_message(
             session.room,
             room_state.meeting_id or None,
             me.id,
-            profile.display_name or me.name,
+            me.name,
             to or None,
             text,
         )

@@ -92,10 +92,14 @@ class MediaState(rx.State):
         participant, room = session.participant_id, session.room
         own = (await root.get_state(MediaState))._calls_session
         users = await _room_users(room) if room else ()
-        member = any(u.id == participant for u in users)
+        me = next((u for u in users if u.id == participant), None)
         pullable = room_track_ids(users, exclude=participant)
         decision = authorise(
-            request, in_room=member, own_session=own or None, pullable=pullable
+            request,
+            in_room=me is not None,
+            joined=me is not None and me.joined,
+            own_session=own or None,
+            pullable=pullable,
         )
         if isinstance(decision, Problem):
             logger.warning(
@@ -132,7 +136,7 @@ async def _room_users(room: str) -> tuple[User, ...]:
     """The room's roster, read (no lock, no write) by the room's own token."""
     root = await registered_app().state_manager.get_state(room_state_token(room))
     room_state = await root.get_state(RoomState)
-    return room_state.plain_users()
+    return room_state._plain_users()
 
 
 async def _record_session(room: str, participant: str, session_id: str) -> None:

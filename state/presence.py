@@ -22,6 +22,7 @@ __all__ = [
     "RoomPresence",
     "forget",
     "forget_with_key",
+    "last_seen",
     "presence_token",
     "register",
     "touch",
@@ -78,6 +79,19 @@ async def client_token_of(room: str, participant_id: str) -> str:
     root = await registered_app().state_manager.get_state(_token(room))
     presence = await root.get_state(RoomPresence)
     return presence._tabs.get(participant_id, "")
+
+
+async def last_seen(room: str) -> dict[str, float]:
+    """The heartbeat times of a room, read without taking its lock.
+
+    Args:
+        room: The room name.
+
+    Returns:
+        Last heartbeat time per participant id.
+    """
+    root = await registered_app().state_manager.get_state(_token(room))
+    return dict((await root.get_state(RoomPresence))._last_seen)
 
 
 async def touch(

@@ -41,7 +41,8 @@ class ProfileState(rx.State):
         """Read the ``next`` query parameter of the home page, if it is same-site."""
         raw = self.router.url.query_parameters.get("next", "")
         self.return_path = safe_return_path(raw) or ""
-        self.name_draft = self.display_name
+        name = self.display_name
+        self.name_draft = name if isinstance(name, str) else ""
 
     @rx.event
     def set_name_draft(self, value: object) -> None:
@@ -88,7 +89,7 @@ class ProfileState(rx.State):
         return rx.redirect(f"/{room_id_from_bytes(os.urandom(8))}")
 
     @rx.event
-    def join_room(self, form: dict) -> rx.event.EventSpec | None:
+    def join_room(self, form: object) -> rx.event.EventSpec | None:
         """Open the lobby of the room named in the form.
 
         Args:
@@ -97,7 +98,7 @@ class ProfileState(rx.State):
         Returns:
             A redirect to the room's lobby, or nothing with an error shown.
         """
-        room = normalise_room_name(form.get("room"))
+        room = normalise_room_name(form.get("room") if isinstance(form, dict) else None)
         named = self._accept_name(self.name_draft)
         if isinstance(room, Problem):
             self.room_error = room.code

@@ -25,10 +25,10 @@ from reflex.istate.manager.token import BaseStateToken
 from core import roster
 from core.problems import Problem
 from core.roster import User
-from core.validation import normalise_room_name
+from core.validation import normalise_room_name, validate_display_name
 from records import service
 from security.tokens import ROOM_TOKEN_PREFIX, room_token, tab_key
-from state import presence
+from state import membership, presence
 from state.profile import ProfileState
 from state.session import SessionState
 
@@ -72,6 +72,8 @@ class RoomState(rx.SharedState):
     chat_recent: list[dict[str, Any]] = []
     # The room's name (its token is derived from it and cannot be reversed).
     _room_name: str = ""
+    # The Reflex client token of each participant's tab (backend only).
+    _tabs: dict[str, str] = {}
 
     def _add_chat_message(self, message: dict[str, Any]) -> None:
         """Deliver a stored public chat message to everyone in the room.
@@ -93,7 +95,7 @@ class RoomState(rx.SharedState):
         """Everyone who joined the meeting, in roster order."""
         return [user for user in self.users if user.joined]
 
-    def plain_users(self) -> tuple[User, ...]:
+    def _plain_users(self) -> tuple[User, ...]:
         """The roster as plain ``User`` objects (no Reflex proxies).
 
         Returns:
@@ -106,14 +108,14 @@ class RoomState(rx.SharedState):
     def _room(self, last_seen: dict[str, float] | None = None) -> roster.Room:
         return roster.Room(
             meetingId=self.meeting_id or None,
-            users=self.plain_users(),
+            users=self._plain_users(),
             lastSeen=last_seen or {},
         )
 
     def _store(self, room: roster.Room, notices: Sequence[object]) -> None:
         if (room.meetingId or "") != self.meeting_id:
             self.meeting_id = room.meetingId or ""
-        if tuple(room.users) != self.plain_users():
+        if tuple(room.users) != self._plain_users():
             self.users = list(room.users)
         self._publish(notices)
 
@@ -154,14 +156,37 @@ class RoomState(rx.SharedState):
             )
             return outcome.problem
         previous_meeting = self.meeting_id or None
+        before = self._plain_users()
         self._store(outcome.room, outcome.notices)
+        name = room or self._room_name
         service.schedule_roster_change(
-            room or self._room_name,
-            previous_meeting,
-            outcome.room,
-            outcome.notices,
+            name, previous_meeting, outcome.room, outcome.notices
         )
+        remaining = {user.id for user in outcome.room.users}
+        gone = [user for user in before if user.id not in remaining]
+        if gone:
+            self._release(name, gone)
         return None
+
+    def _release(self, room: str, gone: Sequence[User]) -> None:
+        """Stop sending anything to participants who are no longer here."""
+        tabs = dict(self._tabs)
+        departures = []
+        for user in gone:
+            token = tabs.pop(user.id, "")
+            if token:
+                # At once: no later change of this room is sent to that tab.
+                self._linked_from.discard(token)
+            departures.append(
+                membership.Departure(
+                    room=room,
+                    participant_id=user.id,
+                    client_token=token,
+                    calls_session=user.transceiverSessionId or "",
+                )
+            )
+        self._tabs = tabs
+        membership.schedule_release(departures)
 
     async def _session(self) -> SessionState:
         session = await self.get_state(SessionState)
@@ -199,7 +224,8 @@ class RoomState(rx.SharedState):
             suffix = self.router.url.path[len(raw) + 1 :]
             return rx.redirect(f"/{room}{suffix}")
         profile = await self.get_state(ProfileState)
-        if not profile.has_name:
+        name = validate_display_name(profile.display_name)
+        if isinstance(name, Problem):
             return None  # require_name is sending this tab home first
         session = await self._session()
         if session.room and session.room != room and self._linked_to:
@@ -207,6 +233,7 @@ class RoomState(rx.SharedState):
         shared = await self._link_to(room_token(room))
         if shared._room_name != room:
             shared._room_name = room
+        client_token = self.router.session.client_token
         if not session.participant_id or session.room != room:
             session.participant_id = uuid.uuid4().hex[:12]
             session.leave_key = tab_key(room, session.participant_id)
@@ -214,17 +241,16 @@ class RoomState(rx.SharedState):
         problem = shared._apply(
             roster.Enter(
                 user_id=session.participant_id,
-                name=profile.display_name,
+                name=name,
                 now=time.time(),
             ),
             actor=session.participant_id,
         )
         if problem is None:
+            if shared._tabs.get(session.participant_id) != client_token:
+                shared._tabs = {**shared._tabs, session.participant_id: client_token}
             await presence.register(
-                room,
-                session.participant_id,
-                time.time(),
-                client_token=self.router.session.client_token,
+                room, session.participant_id, time.time(), client_token=client_token
             )
         return None
 
@@ -264,11 +290,19 @@ class RoomState(rx.SharedState):
         )
 
     async def _leave_linked(self, session: SessionState) -> None:
+        """Take this tab out of its room: roster, presence, link, Calls session."""
+        from state.media import MediaState  # imports this module
+
         self._apply(roster.Leave(user_id=session.participant_id), actor="")
         await presence.forget(session.room, {session.participant_id})
         session.room = ""
         session.participant_id = ""
         session.leave_key = ""
+        (await self.get_state(MediaState))._calls_session = ""
+        # No later event of this tab loads the room (its tracks on Calls are
+        # closed by the release that Leave scheduled).
+        links = self._get_root_state()._reflex_internal_links or {}
+        links.pop(RoomState.get_full_name(), None)
 
     @rx.event
     async def leave(self) -> rx.event.EventSpec:

@@ -87,7 +87,7 @@ class ViewState(rx.State):
     async def _me(self) -> User | None:
         session = await self.get_state(SessionState)
         room_state = await self.get_state(RoomState)
-        for user in room_state.plain_users():
+        for user in room_state._plain_users():
             if user.id == session.participant_id:
                 return user
         return None
@@ -129,7 +129,7 @@ class ViewState(rx.State):
         """Everyone who joined, self first, then in joining order."""
         session = await self.get_state(SessionState)
         room_state = await self.get_state(RoomState)
-        joined = [u for u in room_state.plain_users() if u.joined]
+        joined = [u for u in room_state._plain_users() if u.joined]
         joined.sort(key=lambda u: (u.id != session.participant_id, u.joinedAt, u.id))
         return [
             _tile_view(
@@ -148,7 +148,7 @@ class ViewState(rx.State):
     async def _layout(self) -> tuple[list[TileView], list[TileView]]:
         session = await self.get_state(SessionState)
         room_state = await self.get_state(RoomState)
-        users = [u for u in room_state.plain_users() if u.joined]
+        users = [u for u in room_state._plain_users() if u.joined]
         by_id = {u.id: u for u in users}
         activity = {u.id: max(u.joinedAt, u.handRaisedAt) for u in users}
         tiles = stage.tiles_for(users, activity=activity)
@@ -205,7 +205,7 @@ class ViewState(rx.State):
         room_state = await self.get_state(RoomState)
         return sorted(
             u.tracks.audio
-            for u in room_state.plain_users()
+            for u in room_state._plain_users()
             if u.joined and u.id != session.participant_id and u.tracks.audio
         )
 

@@ -8,8 +8,10 @@ SDP = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n"
 PULLABLE = frozenset({"bob-s/mic", "bob-s/cam"})
 
 
-def decide(request, *, in_room=True, own="me-s", pullable=PULLABLE):
-    return authorise(request, in_room=in_room, own_session=own, pullable=pullable)
+def decide(request, *, in_room=True, joined=True, own="me-s", pullable=PULLABLE):
+    return authorise(
+        request, in_room=in_room, joined=joined, own_session=own, pullable=pullable
+    )
 
 
 def code(request, **kwargs):
@@ -224,3 +226,39 @@ def test_renegotiate_close_update():
     assert decide(update).body["tracks"][0]["simulcast"] == {"preferredRid": "b"}
     update["body"]["tracks"][0]["sessionId"] = "eve-s"
     assert code(update) == "track_not_in_room"
+
+
+def test_a_lobby_visitor_publishes_but_cannot_pull_anything():
+    publish = {
+        "op": "tracks/new",
+        "sessionId": "me-s",
+        "body": {
+            "sessionDescription": {"type": "offer", "sdp": SDP},
+            "tracks": [{"location": "local", "mid": "0", "trackName": "mic"}],
+        },
+    }
+    assert decide(publish, joined=False).op == "tracks/new"
+    pull = {
+        "op": "tracks/new",
+        "sessionId": "me-s",
+        "body": {
+            "tracks": [{"location": "remote", "sessionId": "bob-s", "trackName": "mic"}]
+        },
+    }
+    assert decide(pull).op == "tracks/new"
+    assert code(pull, joined=False) == "not_joined"
+    update = {
+        "op": "tracks/update",
+        "sessionId": "me-s",
+        "body": {
+            "tracks": [
+                {
+                    "location": "remote",
+                    "sessionId": "bob-s",
+                    "trackName": "cam",
+                    "mid": "3",
+                }
+            ]
+        },
+    }
+    assert code(update, joined=False) == "not_joined"
