@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import logging
 import urllib.parse
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from reflex.app import EventNamespace
@@ -25,7 +26,7 @@ from socketio.exceptions import ConnectionRefusedError as SocketRefusedError
 
 from security.tokens import is_client_token
 
-__all__ = ["client_token_of", "install", "installed"]
+__all__ = ["client_token_of", "guarded", "install", "installed"]
 
 logger = logging.getLogger("meet.security")
 
@@ -55,22 +56,34 @@ def installed() -> bool:
     return bool(getattr(EventNamespace.on_connect, _MARK, False))
 
 
-def install() -> None:
-    """Wrap ``EventNamespace.on_connect`` with the token check (idempotent)."""
-    if installed():
-        return
-    original = EventNamespace.on_connect
+def guarded(on_connect: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    """Wrap an ``on_connect`` so it refuses sockets with a non-client token.
 
-    @functools.wraps(original)
-    async def on_connect(
+    Args:
+        on_connect: ``EventNamespace.on_connect`` (``self, sid, environ, auth``).
+
+    Returns:
+        The wrapper: raises ``socketio.exceptions.ConnectionRefusedError``
+        (the client sees a refused connection) before calling the original.
+    """
+
+    @functools.wraps(on_connect)
+    async def checked(
         self: EventNamespace, sid: str, environ: dict, auth: Any = None
     ) -> Any:
         token = client_token_of(environ)
         if not is_client_token(token):
-            shown = repr(token)[:80]
-            logger.warning("refused a websocket connection with token %s", shown)
+            logger.warning(
+                "refused a websocket connection with token %s", repr(token)[:80]
+            )
             raise SocketRefusedError("invalid_token")
-        return await original(self, sid, environ, auth)
+        return await on_connect(self, sid, environ, auth)
 
-    setattr(on_connect, _MARK, True)
-    EventNamespace.on_connect = on_connect  # type: ignore[method-assign]
+    setattr(checked, _MARK, True)
+    return checked
+
+
+def install() -> None:
+    """Wrap ``EventNamespace.on_connect`` with the token check (idempotent)."""
+    if not installed():
+        EventNamespace.on_connect = guarded(EventNamespace.on_connect)  # type: ignore[method-assign]

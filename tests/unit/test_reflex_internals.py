@@ -1,0 +1,96 @@
+"""The Reflex internals security.reflex_guard relies on (reflex==0.10.1).
+
+Each test pins one fact; if a Reflex upgrade changes it, the test fails
+loudly here rather than the guard silently letting a room token through.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.metadata
+import inspect
+import re
+import uuid
+from pathlib import Path
+
+import pytest
+from reflex.app import EventNamespace
+from socketio.exceptions import ConnectionRefusedError as SocketRefusedError
+
+from security import reflex_guard
+from security.tokens import is_client_token, room_token
+
+
+def test_reflex_version_is_the_pinned_one():
+    assert importlib.metadata.version("reflex") == "0.10.1"
+
+
+def test_on_connect_takes_sid_environ_auth():
+    original = inspect.unwrap(EventNamespace.on_connect)
+    assert list(inspect.signature(original).parameters) == [
+        "self",
+        "sid",
+        "environ",
+        "auth",
+    ]
+
+
+def test_reflex_reads_the_client_token_from_the_token_query_parameter():
+    source = inspect.getsource(inspect.unwrap(EventNamespace.on_connect))
+    assert 'query_params.get("token"' in source
+    assert "link_token_to_sid" in source
+
+
+def test_the_frontend_makes_version_4_uuid_tokens():
+    import reflex_base
+
+    state_js = (
+        Path(reflex_base.__file__).parent / ".templates" / "web" / "utils" / "state.js"
+    ).read_text()
+    assert '"xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx"' in state_js
+    assert "(r & 0x7) | 0x8" in state_js  # the variant digit: 8, 9, a or b
+
+
+def test_duplicate_tabs_get_uuid4_tokens():
+    from reflex.utils import token_manager
+
+    source = inspect.getsource(token_manager)
+    assert "str(uuid.uuid4())" in source
+    assert is_client_token(str(uuid.uuid4()))
+
+
+def _connect(token: str | None) -> list[str]:
+    calls: list[str] = []
+
+    async def original(self, sid, environ, auth=None):
+        calls.append(sid)
+
+    query = "" if token is None else f"token={token}&EIO=4"
+    asyncio.run(reflex_guard.guarded(original)(None, "sid-1", {"QUERY_STRING": query}))
+    return calls
+
+
+def test_the_guard_lets_client_tokens_through_and_refuses_the_rest(monkeypatch):
+    monkeypatch.setenv("MEET_SECRET_KEY", "s" * 40)
+    from security.tokens import server_secret
+
+    server_secret.cache_clear()
+    assert _connect(str(uuid.uuid4())) == ["sid-1"]
+    for bad in (
+        "room-standup",
+        room_token("standup"),
+        "presence-standup",
+        "",
+        None,
+        "x" * 5000,
+    ):
+        with pytest.raises(SocketRefusedError):
+            _connect(bad)
+    server_secret.cache_clear()
+
+
+def test_the_app_installs_the_guard():
+    import app.app  # noqa: F401
+
+    assert reflex_guard.installed()
+    assert re.search("token", inspect.getsource(reflex_guard.install))
