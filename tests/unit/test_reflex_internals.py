@@ -48,7 +48,7 @@ def test_the_frontend_makes_version_4_uuid_tokens():
         Path(reflex_base.__file__).parent / ".templates" / "web" / "utils" / "state.js"
     ).read_text()
     assert '"xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx"' in state_js
-    assert "(r & 0x7) | 0x8" in state_js  # the variant digit: 8, 9, a or b
+    assert "(r & 0x7) | 0x8" in state_js  # the variant digit: any of 8-f
 
 
 def test_duplicate_tabs_get_uuid4_tokens():
