@@ -10,8 +10,8 @@ roster (:meth:`state.room.RoomState._apply` finds them gone):
    the room's linked clients, so no further room change is sent to it;
 2. right after, in a task: the tab's own states are detached from the room
    (its link removed, its participant id, room, key and Calls session
-   cleared, its copy of the room emptied), so its later events act on
-   nothing and its Calls proxy requests are refused;
+   cleared), so its later events act on nothing and its Calls proxy
+   requests are refused;
 3. its Calls session's tracks are closed on Calls (``tracks/close`` with
    ``force``), published and pulled alike, so no media reaches it either.
 
@@ -96,7 +96,7 @@ async def _detach_tab(departure: Departure) -> None:
     """Unlink a tab from the room and clear its place in it."""
     # Imported here: these states import this module.
     from state.media import MediaState
-    from state.room import RoomState
+    from state.room import RoomState, room_state_token
     from state.session import SessionState
 
     tab = BaseStateToken(ident=departure.client_token, cls=SessionState)
@@ -114,13 +114,15 @@ async def _detach_tab(departure: Departure) -> None:
         session.leave_key = ""
         media = await root.get_state(MediaState)
         media._calls_session = ""
-        # The tab's own (unlinked) copy of the room: empty, so the page shows
-        # nobody rather than the last roster it received.
-        private = await root.get_state(RoomState)
-        private.users = []
-        private.meeting_id = ""
-        private.notices = []
-        private.chat_recent = []
+        # The room itself is left alone: this tree may hold the *linked* room
+        # (computed vars load it), so writing to it here would change it for
+        # everyone.
+    # Its events may have linked it again since the room dropped it; now that
+    # it has no link, drop it for good.
+    async with registered_app().modify_state(room_state_token(departure.room)) as root:
+        room_state = await root.get_state(RoomState)
+        if departure.client_token in room_state._linked_from:
+            room_state._linked_from.discard(departure.client_token)
     logger.info(
         "room %s: %s detached from the room", departure.room, departure.participant_id
     )

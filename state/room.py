@@ -174,7 +174,7 @@ class RoomState(rx.SharedState):
         departures = []
         for user in gone:
             token = tabs.pop(user.id, "")
-            if token:
+            if token and token in self._linked_from:
                 # At once: no later change of this room is sent to that tab.
                 self._linked_from.discard(token)
             departures.append(
