@@ -107,6 +107,8 @@ async def _detach_tab(departure: Departure) -> None:
             departure.participant_id,
         ):
             return  # the tab has moved on (another room, a new stay)
+        if await _in_roster(departure):
+            return  # it entered again (a reload keeps its participant id)
         links = root._reflex_internal_links or {}
         links.pop(RoomState.get_full_name(), None)
         session.room = ""
@@ -121,11 +123,23 @@ async def _detach_tab(departure: Departure) -> None:
     # it has no link, drop it for good.
     async with registered_app().modify_state(room_state_token(departure.room)) as root:
         room_state = await root.get_state(RoomState)
-        if departure.client_token in room_state._linked_from:
+        back = any(u.id == departure.participant_id for u in room_state.users)
+        if not back and departure.client_token in room_state._linked_from:
             room_state._linked_from.discard(departure.client_token)
     logger.info(
         "room %s: %s detached from the room", departure.room, departure.participant_id
     )
+
+
+async def _in_roster(departure: Departure) -> bool:
+    """Whether the participant is in the room's roster again (read, no lock)."""
+    from state.room import RoomState, room_state_token
+
+    root = await registered_app().state_manager.get_state(
+        room_state_token(departure.room)
+    )
+    users = (await root.get_state(RoomState)).users
+    return any(user.id == departure.participant_id for user in users)
 
 
 async def _close_calls_session(session_id: str) -> None:
