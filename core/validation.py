@@ -10,6 +10,7 @@ import re
 import unicodedata
 
 from core.problems import Problem
+from core.text import TextRule, text_problem
 
 __all__ = [
     "MAX_NAME_LENGTH",
@@ -21,6 +22,7 @@ __all__ = [
     "validate_bool",
     "validate_display_name",
     "validate_session_id",
+    "validate_tab_key",
     "validate_track_id",
 ]
 
@@ -34,6 +36,7 @@ ROOM_ID_LENGTH = 8
 _ROOM_ALLOWED = re.compile(r"[a-z0-9-]")
 _WHITESPACE_RUN = re.compile(r"\s+")
 _ID_PART = re.compile(r"[A-Za-z0-9._-]{1,128}")
+_TAB_KEY = re.compile(r"[A-Za-z0-9_-]{1,128}")
 MAX_TRACK_ID = 256
 
 
@@ -43,14 +46,18 @@ def _has_control_chars(text: str) -> bool:
 
 
 def validate_display_name(raw: object) -> str | Problem:
-    """Check a display name: trimmed, 1–50 characters, no control characters.
+    """Check a display name: trimmed, 1–50 characters, any script or emoji.
+
+    The characters are checked by :mod:`core.text` with its strict name rule:
+    emoji sequences, ZWJ/ZWNJ between letters and right-to-left scripts are
+    fine; control, invisible and text direction characters are not.
 
     Args:
         raw: The name as received.
 
     Returns:
         The trimmed name, or a Problem (``name_missing``, ``name_too_long``,
-        ``name_control_chars``).
+        ``name_control_chars``, ``invalid_text`` for a lone surrogate).
     """
     if not isinstance(raw, str) or not raw.strip():
         return Problem("name_missing", "Please enter your name.")
@@ -59,9 +66,8 @@ def validate_display_name(raw: object) -> str | Problem:
         return Problem(
             "name_too_long", f"Names can be at most {MAX_NAME_LENGTH} characters."
         )
-    if _has_control_chars(name):
-        return Problem("name_control_chars", "Names cannot contain control characters.")
-    return name
+    problem = text_problem(name, what="name", code="name", rule=TextRule.NAME)
+    return name if problem is None else problem
 
 
 def normalise_room_name(raw: object) -> str | Problem:
@@ -182,4 +188,23 @@ def validate_track_id(raw: object) -> str | Problem:
         return Problem(
             "invalid_format", "Track ids look like '<sessionId>/<trackName>'."
         )
+    return raw
+
+
+def validate_tab_key(raw: object) -> str | Problem:
+    """Check the shape of a tab's key (``[A-Za-z0-9_-]``, 1–128 characters).
+
+    Whether it is the right key is :func:`security.tokens.check_tab_key`'s
+    question; this only refuses what no key looks like.
+
+    Args:
+        raw: The value as received.
+
+    Returns:
+        The key, or a Problem (``invalid_type``, ``key_invalid``).
+    """
+    if not isinstance(raw, str):
+        return Problem("invalid_type", "Expected a key string.")
+    if not _TAB_KEY.fullmatch(raw):
+        return Problem("key_invalid", "That is not a valid key.")
     return raw

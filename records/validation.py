@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 import uuid
 
 from core.problems import Problem
+from core.text import find_lone_surrogate, text_problem
 from core.validation import (
     ROOM_ID_ALPHABET,
     validate_display_name,
@@ -48,23 +48,12 @@ _PARTICIPANT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _APP_VERSION = re.compile(r"[A-Za-z0-9._+-]{1,64}")
 # Bug report references: 8 characters of core.validation.ROOM_ID_ALPHABET.
 _REFERENCE = re.compile(f"[{ROOM_ID_ALPHABET}]{{8}}")
-_ALLOWED_CONTROLS = frozenset("\n\t")
-
-
-def _bad_char(text: str) -> str | None:
-    """Return the first control/format/invisible character (newline, tab ok)."""
-    for char in text:
-        if char in _ALLOWED_CONTROLS:
-            continue
-        if unicodedata.category(char).startswith("C"):
-            return char
-    return None
 
 
 def _text(
     raw: object, *, what: str, code: str, limit: int, required: bool
 ) -> str | Problem | None:
-    """Shared rules of free text: trimmed, limited, no control characters."""
+    """Shared rules of free text: trimmed, limited, checked by :mod:`core.text`."""
     if raw is None and not required:
         return None
     if not isinstance(raw, str):
@@ -78,13 +67,8 @@ def _text(
         return Problem(
             f"{code}_too_long", f"The {what} can be at most {limit} characters."
         )
-    char = _bad_char(text)
-    if char is not None:
-        return Problem(
-            f"{code}_control_chars",
-            f"The {what} cannot contain control characters (U+{ord(char):04X}).",
-        )
-    return text
+    problem = text_problem(text, what=what, code=code)
+    return text if problem is None else problem
 
 
 def _required_text(raw: object, *, what: str, code: str, limit: int) -> str | Problem:
@@ -95,16 +79,18 @@ def _required_text(raw: object, *, what: str, code: str, limit: int) -> str | Pr
 
 
 def validate_chat_text(raw: object) -> str | Problem:
-    """Check a chat message: trimmed, 1–2000 characters, no control characters.
+    """Check a chat message: trimmed, 1–2000 characters, any script or emoji.
 
-    Newlines and tabs are allowed; NUL and other control characters are not.
+    Newlines and tabs are allowed; NUL and other control characters, text
+    direction controls and stray invisible characters are not (the free text
+    rule of :mod:`core.text`).
 
     Args:
         raw: The text as received.
 
     Returns:
         The trimmed text, or a Problem (``invalid_type``, ``chat_text_missing``,
-        ``chat_text_too_long``, ``chat_text_control_chars``).
+        ``chat_text_too_long``, ``chat_text_control_chars``, ``invalid_text``).
     """
     return _required_text(raw, what="message", code="chat_text", limit=MAX_CHAT_TEXT)
 
@@ -117,7 +103,8 @@ def validate_comment(raw: object) -> str | Problem | None:
 
     Returns:
         The trimmed comment, None when there is none, or a Problem
-        (``invalid_type``, ``comment_too_long``, ``comment_control_chars``).
+        (``invalid_type``, ``comment_too_long``, ``comment_control_chars``,
+        ``invalid_text``).
     """
     return _text(raw, what="comment", code="comment", limit=MAX_COMMENT, required=False)
 
@@ -130,7 +117,7 @@ def validate_bug_text(raw: object) -> str | Problem:
 
     Returns:
         The trimmed text, or a Problem (``invalid_type``, ``bug_text_missing``,
-        ``bug_text_too_long``, ``bug_text_control_chars``).
+        ``bug_text_too_long``, ``bug_text_control_chars``, ``invalid_text``).
     """
     return _required_text(raw, what="description", code="bug_text", limit=MAX_BUG_TEXT)
 
@@ -157,13 +144,16 @@ def _depth(value: object) -> int:
 def validate_diagnostics(raw: object) -> dict | Problem:
     """Check bug report diagnostics: a JSON object, ≤ 64 KB, depth ≤ 8.
 
+    Every key and string is checked for lone surrogates (they are not valid
+    UTF-8, so they could be stored as escapes but not read back as text).
+
     Args:
         raw: The parsed JSON value.
 
     Returns:
         The object, or a Problem (``diagnostics_not_object``,
         ``diagnostics_too_deep``, ``diagnostics_invalid``,
-        ``diagnostics_too_large``).
+        ``diagnostics_too_large``, ``invalid_text`` naming where).
     """
     if not isinstance(raw, dict):
         return Problem("diagnostics_not_object", "Diagnostics must be a JSON object.")
@@ -171,6 +161,12 @@ def validate_diagnostics(raw: object) -> dict | Problem:
         return Problem(
             "diagnostics_too_deep",
             f"Diagnostics can be nested at most {MAX_DIAGNOSTICS_DEPTH} levels deep.",
+        )
+    bad = find_lone_surrogate(raw, "diagnostics")
+    if bad is not None:
+        return Problem(
+            "invalid_text",
+            f"Diagnostics must be valid Unicode text; {bad} holds a lone surrogate.",
         )
     try:
         encoded = json.dumps(raw, allow_nan=False, separators=(",", ":"))
