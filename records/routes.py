@@ -9,29 +9,35 @@
   ``admin_disabled`` when the variable is unset); 404 ``not_found``.
 * ``GET /api/health`` → 200 ``{"status": "ok", "database": "ok"}`` or 503.
 
-Bodies are JSON objects of at most 64 KB (413 ``payload_too_large``, counted
-while reading); malformed JSON is 400 ``invalid_json``, a non-object 400
-``invalid_body``; a missing or invalid field is 422 with the field's Problem
-code and ``"field"``. Unknown fields are ignored (as by ``/api/heartbeat``).
-Errors are ``{"error": {"code", "description"}}`` and store nothing.
+Bodies are JSON objects of at most 64 KB, read and refused with the codes of
+:mod:`app.http` (``payload_too_large``, ``invalid_json``, ``invalid_body``; a
+missing or invalid field is 422 with the field's Problem code and
+``"field"``). Unknown fields are ignored (as by ``/api/heartbeat``). Errors
+are ``{"error": {"code", "description"}}`` and store nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import logging
 import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from app.http import (
+    HttpError,
+    JSONResponse,
+    api_endpoint,
+    error_response,
+    read_json_object,
+    require_field,
+)
 from core.problems import Problem, ProblemError
-from core.validation import normalise_room_name
+from core.validation import normalise_room_name, validate_tab_key
 from records import db, store
 from records.rate_limit import ChatRateLimiter
 from records.validation import (
@@ -48,87 +54,11 @@ __all__ = ["MAX_BODY", "TabVerifier", "record_routes"]
 logger = logging.getLogger("meet.records.api")
 
 MAX_BODY = 64 * 1024
-MAX_KEY_LENGTH = 128
 HEALTH_TIMEOUT = 5.0
 ADMIN_TOKEN_VARIABLE = "MEET_ADMIN_TOKEN"
 
 # Whether the tab ``participant`` with secret ``key`` is in ``room``.
 TabVerifier = Callable[[str, str, str], Awaitable[bool]]
-
-
-class _RefusalError(Exception):
-    """Stops a request with an error response."""
-
-    def __init__(self, response: JSONResponse) -> None:
-        super().__init__(response.status_code)
-        self.response = response
-
-
-def _error(
-    status: int,
-    code: str,
-    description: str,
-    *,
-    field: str | None = None,
-    headers: dict[str, str] | None = None,
-) -> JSONResponse:
-    error: dict[str, str] = {"code": code, "description": description}
-    if field is not None:
-        error["field"] = field
-    return JSONResponse({"error": error}, status_code=status, headers=headers)
-
-
-def _too_large() -> _RefusalError:
-    return _RefusalError(
-        _error(
-            413,
-            "payload_too_large",
-            f"The request body can be at most {MAX_BODY // 1024} KB.",
-        )
-    )
-
-
-async def _read_object(request: Request) -> dict[str, Any]:
-    """Read a JSON object body of at most :data:`MAX_BODY` bytes."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY:
-        raise _too_large()
-    body = bytearray()
-    async for chunk in request.stream():
-        body.extend(chunk)
-        if len(body) > MAX_BODY:
-            raise _too_large()
-    try:
-        data = json.loads(bytes(body))
-    except (ValueError, RecursionError):
-        raise _RefusalError(
-            _error(400, "invalid_json", "The request body is not valid JSON.")
-        ) from None
-    if not isinstance(data, dict):
-        raise _RefusalError(
-            _error(400, "invalid_body", "The request body must be a JSON object.")
-        )
-    return data
-
-
-def _field(data: dict[str, Any], name: str, validator: Callable[[Any], Any]) -> Any:
-    """Validate one field, refusing with 422 and the Problem's code."""
-    if name not in data or data[name] is None:
-        raise _RefusalError(
-            _error(422, "field_missing", f"“{name}” is required.", field=name)
-        )
-    value = validator(data[name])
-    if isinstance(value, Problem):
-        raise _RefusalError(_error(422, value.code, value.description, field=name))
-    return value
-
-
-def _key(raw: object) -> str | Problem:
-    if not isinstance(raw, str):
-        return Problem("invalid_type", "Expected a key string.")
-    if not raw or len(raw) > MAX_KEY_LENGTH:
-        return Problem("key_invalid", "That is not a valid key.")
-    return raw
 
 
 def _client(request: Request) -> str:
@@ -140,13 +70,11 @@ async def _store(func: Callable[..., Any], *args: Any) -> Any:
     try:
         return await db.run(func, *args)
     except ProblemError as error:
-        raise _RefusalError(
-            _error(422, error.problem.code, error.problem.description)
-        ) from None
+        raise HttpError.from_problem(422, error.problem) from None
     except Exception:
         logger.exception("records: %s failed", getattr(func, "__name__", func))
-        raise _RefusalError(
-            _error(503, "database_unavailable", "The records are unavailable.")
+        raise HttpError(
+            503, "database_unavailable", "The records are unavailable."
         ) from None
 
 
@@ -154,14 +82,14 @@ def _admin_refusal(request: Request) -> JSONResponse | None:
     """None when the request carries the admin token, else the refusal."""
     token = os.environ.get(ADMIN_TOKEN_VARIABLE, "")
     if not token:
-        return _error(
+        return error_response(
             503, "admin_disabled", "Administration is disabled on this server."
         )
     scheme, _, given = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(
         given.strip().encode(), token.encode()
     ):
-        return _error(
+        return error_response(
             401,
             "unauthorized",
             "A valid administrator token is required.",
@@ -194,43 +122,37 @@ def record_routes(
 
     def too_many(limiter: ChatRateLimiter, who: str) -> JSONResponse:
         wait = limiter.retry_after(who)
-        return _error(
+        return error_response(
             429,
             "rate_limited",
             "Too many reports; please wait a moment.",
             headers={"Retry-After": str(max(1, round(wait)))},
         )
 
+    @api_endpoint
     async def bug_report(request: Request) -> JSONResponse:
-        try:
-            data = await _read_object(request)
-            text = _field(data, "text", validate_bug_text)
-            diagnostics = _field(data, "diagnostics", validate_diagnostics)
-            if not bugs.allow(_client(request)):
-                return too_many(bugs, _client(request))
-            reference = await _store(store.add_bug_report, text, diagnostics)
-        except _RefusalError as refused:
-            return refused.response
+        data = await read_json_object(request, MAX_BODY)
+        text = require_field(data, "text", validate_bug_text)
+        diagnostics = require_field(data, "diagnostics", validate_diagnostics)
+        if not bugs.allow(_client(request)):
+            return too_many(bugs, _client(request))
+        reference = await _store(store.add_bug_report, text, diagnostics)
         logger.warning("records: bug report %s stored", reference)
         return JSONResponse({"reference": reference}, status_code=201)
 
+    @api_endpoint
     async def track_report(request: Request) -> JSONResponse:
-        try:
-            data = await _read_object(request)
-            room = _field(data, "room", normalise_room_name)
-            participant = _field(data, "participant", validate_participant_id)
-            key = _field(data, "key", _key)
-            track_id = _field(data, "trackId", validate_track_id)
-            meeting_id = _field(data, "meetingId", validate_meeting_id)
-            if not await verify_tab(room, participant, key):
-                return _error(403, "not_in_room", "You are not in this room.")
-            if not tracks.allow(participant):
-                return too_many(tracks, participant)
-            row_id = await _store(
-                store.add_track_report, meeting_id, track_id, participant
-            )
-        except _RefusalError as refused:
-            return refused.response
+        data = await read_json_object(request, MAX_BODY)
+        room = require_field(data, "room", normalise_room_name)
+        participant = require_field(data, "participant", validate_participant_id)
+        key = require_field(data, "key", validate_tab_key)
+        track_id = require_field(data, "trackId", validate_track_id)
+        meeting_id = require_field(data, "meetingId", validate_meeting_id)
+        if not await verify_tab(room, participant, key):
+            return error_response(403, "not_in_room", "You are not in this room.")
+        if not tracks.allow(participant):
+            return too_many(tracks, participant)
+        row_id = await _store(store.add_track_report, meeting_id, track_id, participant)
         return JSONResponse({"id": row_id}, status_code=201)
 
     async def admin_read(
@@ -246,15 +168,13 @@ def record_routes(
             return refusal
         key = validate(request.path_params[param])
         if isinstance(key, Problem):
-            return _error(404, "not_found", missing)
-        try:
-            found = await _store(load, key)
-        except _RefusalError as refused:
-            return refused.response
+            return error_response(404, "not_found", missing)
+        found = await _store(load, key)
         if found is None:
-            return _error(404, "not_found", missing)
+            return error_response(404, "not_found", missing)
         return JSONResponse(found)
 
+    @api_endpoint
     async def meeting(request: Request) -> JSONResponse:
         return await admin_read(
             request,
@@ -264,6 +184,7 @@ def record_routes(
             "There is no such meeting.",
         )
 
+    @api_endpoint
     async def bug(request: Request) -> JSONResponse:
         return await admin_read(
             request,
@@ -273,6 +194,7 @@ def record_routes(
             "There is no such bug report.",
         )
 
+    @api_endpoint
     async def health(_request: Request) -> JSONResponse:
         try:
             ok = await asyncio.wait_for(
