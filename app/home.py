@@ -11,7 +11,7 @@ from state.profile import ProfileState
 
 __all__ = ["home"]
 
-_NAME_ERRORS = ("name_missing", "name_too_long", "name_control_chars")
+_NAME_ERRORS = ("name_missing", "name_too_long", "name_control_chars", "invalid_text")
 _ROOM_ERRORS = ("room_missing", "room_too_long", "room_invalid_chars")
 
 

@@ -34,6 +34,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Match, Route
+from starlette.types import Receive, Scope, Send
 
 from core.problems import Problem
 from core.text import replace_lone_surrogates
@@ -204,8 +205,8 @@ async def read_json_object(request: Request, limit: int) -> dict[str, Any]:
         raise HttpError(
             400, "invalid_body", "The request body arrived incomplete."
         ) from None
-    try:
-        data = json.loads(bytes(body))
+    try:  # strict UTF-8 (json.loads alone lets encoded surrogates through)
+        data = json.loads(bytes(body).decode("utf-8"))
     except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         raise HttpError(
             400, "invalid_json", "The request body is not valid JSON."
@@ -277,23 +278,32 @@ def _under_api(path: str) -> bool:
     return path == API_PREFIX or path.startswith(API_PREFIX + "/")
 
 
-async def _fallback(request: Request) -> Response:
-    """404 or 405 (with ``Allow``) for what no route under ``/api`` serves."""
-    allowed: set[str] = set()
-    for route in getattr(request.app, "routes", []):
-        if not isinstance(route, Route) or route.endpoint is _fallback:
-            continue
-        match, _ = route.matches(request.scope)
-        if match is Match.PARTIAL and route.methods:
-            allowed |= route.methods
-    if allowed:
-        return error_response(
-            405,
-            "method_not_allowed",
-            f"{request.method} is not allowed here.",
-            headers={"Allow": ", ".join(sorted(allowed))},
-        )
-    return error_response(404, "not_found", "There is no such API route.")
+class _Fallback:
+    """ASGI app: 404 or 405 (with ``Allow``) for what no route under /api serves.
+
+    An ASGI app rather than a function so that its routes match every method
+    (Starlette gives function endpoints ``GET`` only by default).
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        allowed: set[str] = set()
+        for route in getattr(request.app, "routes", []):
+            if not isinstance(route, Route) or isinstance(route.endpoint, _Fallback):
+                continue
+            match, _ = route.matches(scope)
+            if match is Match.PARTIAL and route.methods:
+                allowed |= route.methods
+        if allowed:
+            response = error_response(
+                405,
+                "method_not_allowed",
+                f"{request.method} is not allowed here.",
+                headers={"Allow": ", ".join(sorted(allowed))},
+            )
+        else:
+            response = error_response(404, "not_found", "There is no such API route.")
+        await response(scope, receive, send)
 
 
 def fallback_routes() -> list[Route]:
@@ -307,8 +317,8 @@ def fallback_routes() -> list[Route]:
         Two routes (``/api`` and ``/api/{anything}``), any method.
     """
     return [
-        Route(API_PREFIX, _fallback, methods=None),
-        Route(API_PREFIX + "/{rest:path}", _fallback, methods=None),
+        Route(API_PREFIX, _Fallback()),
+        Route(API_PREFIX + "/{rest:path}", _Fallback()),
     ]
 
 

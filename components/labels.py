@@ -41,6 +41,7 @@ DEFAULT_LABELS: Labels = MappingProxyType(
         "name_missing": "Please enter your name.",
         "name_too_long": "Your name can be at most 50 characters.",
         "name_control_chars": "Your name contains characters that can't be shown.",
+        "invalid_text": "That text is not valid Unicode (a lone surrogate).",
         "room_missing": "Please enter a room name.",
         "room_too_long": "Room names can be at most 64 characters.",
         "room_invalid_chars": (

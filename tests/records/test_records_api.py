@@ -6,6 +6,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -186,6 +187,59 @@ def test_bad_bug_reports_store_nothing(client, migrated_url, body, status, code)
     assert response.status_code == status, response.text
     assert error_code(response) == code
     assert count_rows(migrated_url, BugReport) == before
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "where"),
+    [
+        (rb'{"text": "t", "diagnostics": {"ua": "\ud800"}}', "invalid_text", "ua"),
+        (
+            rb'{"text": "t", "diagnostics": {"log": [1, {"\udfffkey": 2}]}}',
+            "invalid_text",
+            "log[1]",
+        ),
+        (rb'{"text": "bad \ud83d", "diagnostics": {}}', "invalid_text", None),
+        (b'{"text": "t", "diagnostics": {"ua": "\xed\xa0\x80"}}', "invalid_json", None),
+    ],
+)
+def test_lone_surrogates_in_bug_reports_store_nothing(
+    client, migrated_url, body, code, where
+):
+    """The attack of issue 8: a lone surrogate in diagnostics, sent as raw JSON."""
+    before = count_rows(migrated_url, BugReport)
+    response = client.post(
+        "/api/bug-report", content=body, headers={"Content-Type": "application/json"}
+    )
+    error = response.json()["error"]
+    assert error["code"] == code
+    if code == "invalid_text":
+        assert response.status_code == 422
+        assert error["field"] == ("text" if where is None else "diagnostics")
+        if where is not None:
+            assert f"diagnostics.{where}" in error["description"]
+    else:
+        assert response.status_code == 400
+    assert count_rows(migrated_url, BugReport) == before
+
+
+def test_admin_read_of_a_stored_lone_surrogate_is_valid_utf8(client, migrated_url):
+    """A row stored before the check (issue 8) is read back, not a plain-text 500."""
+    reference = "surr" + uuid.uuid4().hex[:4].translate(str.maketrans("01", "ab"))
+    with db.session(migrated_url) as db_session:
+        db_session.add(
+            BugReport(
+                reference=reference,
+                text="old report",
+                diagnostics={"ua": "bad\ud800", "k\udfff": [1]},
+                created=datetime.now(UTC),
+            )
+        )
+        db_session.commit()
+    response = client.get(f"/api/bug-reports/{reference}", headers=admin())
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/json")
+    response.content.decode("utf-8")  # strict
+    assert response.json()["diagnostics"] == {"ua": "bad\ufffd", "k\ufffd": [1]}
 
 
 def test_oversized_body_is_refused_while_reading(client, migrated_url):

@@ -32,6 +32,10 @@ def code(value: object) -> str | None:
         ("  hello there \n", "hello there"),
         ("line one\nline two\tend", "line one\nline two\tend"),
         ("é🙂 ünïcode", "é🙂 ünïcode"),
+        ("👩‍💻 shipped it 👨‍👩‍👧 🏴󠁧󠁢󠁳󠁣󠁴󠁿", "👩‍💻 shipped it 👨‍👩‍👧 🏴󠁧󠁢󠁳󠁣󠁴󠁿"),
+        ("من می‌خواهم بیایم", "من می‌خواهم بیایم"),  # Persian with ZWNJ
+        ("Ali (\u200eعلی) said hi", "Ali (\u200eعلی) said hi"),  # LRM ok in text
+        ("שלום\nعالم", "שלום\nعالم"),
         ("x" * 2000, "x" * 2000),
         (" " + "x" * 2000 + " ", "x" * 2000),
     ],
@@ -55,6 +59,11 @@ def test_chat_text_accepted(raw, expected):
         ("escape\x1b[31m", "chat_text_control_chars"),
         ("zero\u200bwidth", "chat_text_control_chars"),
         ("bidi\u202eoverride", "chat_text_control_chars"),
+        ("isolate\u2067x\u2069", "chat_text_control_chars"),
+        ("c1\x9bcontrol", "chat_text_control_chars"),
+        ("nonchar\uffff", "chat_text_control_chars"),
+        ("lone\ud800surrogate", "invalid_text"),
+        ("\udc00", "invalid_text"),
     ],
 )
 def test_chat_text_refused(raw, problem):
@@ -78,6 +87,25 @@ def test_bug_text():
     assert code(validate_bug_text("")) == "bug_text_missing"
     assert code(validate_bug_text(None)) == "invalid_type"
     assert code(validate_bug_text("x" * 4001)) == "bug_text_too_long"
+    assert validate_bug_text("👩‍💻 می‌خواهم") == "👩‍💻 می‌خواهم"
+    assert code(validate_bug_text("x\ud800")) == "invalid_text"
+    assert code(validate_bug_text("x\u202e")) == "bug_text_control_chars"
+    assert code(validate_comment("x\udfff")) == "invalid_text"
+
+
+@pytest.mark.parametrize(
+    ("raw", "where"),
+    [
+        ({"ua": "\ud800"}, "diagnostics.ua"),
+        ({"log": [{"msg": "ok"}, {"msg": "bad\udfff"}]}, "diagnostics.log[1].msg"),
+        ({"\ud83d": "key"}, "diagnostics.\ufffd"),
+    ],
+)
+def test_diagnostics_with_a_lone_surrogate_are_refused(raw, where):
+    result = validate_diagnostics(raw)
+    assert code(result) == "invalid_text"
+    assert where in result.description
+    assert result.description.encode("utf-8")  # the description itself is sendable
 
 
 def nested(depth: int) -> dict:

@@ -199,6 +199,16 @@ def test_chat_messages_oldest_first_with_direct_messages(session):
     assert latest[-1]["senderName"] == "Bo"
 
 
+def test_peoples_text_round_trips_as_utf8(session):
+    """Emoji sequences, ZWNJ and right-to-left text are stored byte for byte."""
+    room = unique_room()
+    name, text = "👩‍💻 مریم", "می‌خواهم 🏴󠁧󠁢󠁳󠁣󠁴󠁿 👨‍👩‍👧 שלום"
+    store.add_chat_message(session, room, None, "ana", name, None, text, T0)
+    [message] = store.recent_messages(session, room, "ana")
+    assert (message["senderName"], message["text"]) == (name, text)
+    message["text"].encode("utf-8")  # strict
+
+
 def test_chat_limit_and_same_instant_order(session):
     room = unique_room()
     for i in range(12):
@@ -218,11 +228,14 @@ def test_chat_limit_and_same_instant_order(session):
         ({"text": ""}, "chat_text_missing"),
         ({"text": "x" * 2001}, "chat_text_too_long"),
         ({"text": "a\x00b"}, "chat_text_control_chars"),
+        ({"text": "a\ud800b"}, "invalid_text"),
+        ({"text": "\u202egnp.exe"}, "chat_text_control_chars"),
         ({"text": 5}, "invalid_type"),
         ({"room": "bad_room!"}, "room_invalid_chars"),
         ({"sender_id": ""}, "participant_invalid"),
         ({"recipient_id": "bad id"}, "participant_invalid"),
         ({"sender_name": ""}, "name_missing"),
+        ({"sender_name": "An\udc00a"}, "invalid_text"),
         ({"meeting_id": "nope"}, "meeting_id_invalid"),
     ],
 )

@@ -26,6 +26,12 @@ def code(result):
         ("x" * 50, "x" * 50),
         ("Zoë 🎉", "Zoë 🎉"),
         ("李", "李"),
+        ("👩‍💻 Ada", "👩‍💻 Ada"),  # ZWJ emoji sequence
+        ("👨‍👩‍👧", "👨‍👩‍👧"),
+        ("🏴󠁧󠁢󠁳󠁣󠁴󠁿 Iain", "🏴󠁧󠁢󠁳󠁣󠁴󠁿 Iain"),  # tag sequence
+        ("مریم می‌خواهد", "مریم می‌خواهد"),  # Persian with a ZWNJ
+        ("שרה", "שרה"),
+        ("क्‍षमा", "क्‍षमा"),  # Devanagari: ZWJ after a virama
     ],
 )
 def test_display_name_accepted_and_trimmed(raw, expected):
@@ -47,6 +53,14 @@ def test_display_name_accepted_and_trimmed(raw, expected):
         ("Eve\u202e", "name_control_chars"),  # bidi override
         ("Z\u200bW", "name_control_chars"),  # zero-width space
         ("bell\x07", "name_control_chars"),
+        ("\u202eevE", "name_control_chars"),
+        ("Ada\u2066x\u2069", "name_control_chars"),  # bidi isolate
+        ("Ada\u200d", "name_control_chars"),  # trailing joiner hides nothing
+        ("Ali\u200f", "name_control_chars"),  # right-to-left mark
+        ("\u3164", "name_control_chars"),  # Hangul filler (invisible)
+        ("Ada\ue000", "name_control_chars"),  # private use
+        ("Ada\ud800", "invalid_text"),  # lone surrogate
+        ("\udfff", "invalid_text"),
     ],
 )
 def test_display_name_refused(raw, problem):
