@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import importlib.metadata
 import inspect
-import re
+import json
 import uuid
 from pathlib import Path
 
@@ -33,6 +33,39 @@ def test_on_connect_takes_sid_environ_auth():
         "environ",
         "auth",
     ]
+
+
+def test_on_event_takes_sid_and_the_raw_data():
+    original = inspect.unwrap(EventNamespace.on_event)
+    assert list(inspect.signature(original).parameters) == ["self", "sid", "data"]
+    # The data is the parsed JSON of the socket.io packet, unchecked.
+    assert "Event(**" in inspect.getsource(original)
+
+
+def _send(data: object) -> list[object]:
+    seen: list[object] = []
+
+    async def original(self, sid, data):
+        seen.append(data)
+
+    asyncio.run(reflex_guard.guarded_events(original)(None, "sid-1", data))
+    return seen
+
+
+def test_events_with_a_lone_surrogate_are_dropped():
+    good = {"name": "state.x.set_hand", "payload": {"raised": "👩\u200d💻 ok"}}
+    assert _send(good) == [good]
+    lone = "\ud800"
+    assert json.loads('"\\ud800"') == lone  # what a raw socket can send
+    for bad in (
+        {"name": "state.x.send", "payload": {"message": {"text": f"a{lone}b"}}},
+        {"name": "state.x.send", "payload": {"message": {"text": "a\udfffb"}}},
+        {"name": "state.x.send", "payload": {lone: 1}},
+        {"name": f"state.{lone}", "payload": {}},
+        {"name": "x", "payload": {"a": [[[[lone]]]]}},
+        {"name": "x", "router_data": {"pathname": f"/{lone}"}},
+    ):
+        assert _send(bad) == [], bad
 
 
 def test_reflex_reads_the_client_token_from_the_token_query_parameter():
@@ -93,4 +126,4 @@ def test_the_app_installs_the_guard():
     import app.app  # noqa: F401
 
     assert reflex_guard.installed()
-    assert re.search("token", inspect.getsource(reflex_guard.install))
+    assert getattr(EventNamespace.on_event, "_meet_guarded", False)
