@@ -49,8 +49,10 @@ MIN_SECRET_LENGTH = 32
 _DIGEST_CHARS = 32
 # The client tokens Reflex's frontend makes (state.js generateUUID, and
 # uuid4() for a duplicate tab's new token): a version-4 UUID in lower case.
+# generateUUID writes the variant digit as ``(r & 0x7) | 0x8``, so it is any
+# of 8-f (not only RFC 4122's 8-b): half of all browsers would be refused.
 _CLIENT_TOKEN = re.compile(
-    r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
+    r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89a-f][0-9a-f]{3}-[0-9a-f]{12}"
 )
 
 
