@@ -86,15 +86,6 @@ class LogWatch:
             counts[found] = counts.get(found, 0) + 1
         return counts
 
-    def problems(self) -> list[str]:
-        """Lines that show an unhandled exception or an error (with context)."""
-        lines = self.text().splitlines()
-        found = []
-        for number, line in enumerate(lines):
-            if PROBLEM_LINE.search(line):
-                found.append("\n".join(lines[max(0, number - 3) : number + 8]))
-        return found
-
 
 @pytest.fixture
 def log_watch(app_server: dict) -> LogWatch:

@@ -514,11 +514,21 @@ def test_fuzz_every_http_route(app_server, raw, members, log_watch, fresh_room):
         async with httpx.AsyncClient(base_url=app_server["url"], timeout=30) as http:
             answers = []
             for method, path, headers, body in requests:
-                answer = await http.request(method, path, headers=headers, content=body)
+                try:
+                    answer = await http.request(
+                        method, path, headers=headers, content=body
+                    )
+                except httpx.TransportError as failure:
+                    # A server may close the connection on absurd requests
+                    # (huge headers); whether it still works is checked below.
+                    dropped.append((method, path[:60], repr(failure)))
+                    continue
                 answers.append((method, path, answer))
             return answers
 
+    dropped: list[tuple[str, str, str]] = []
     answers = run_async(send_all(), timeout=300)
+    print(f"{len(answers)} answers; connections closed without one: {dropped[:5]}")
     bad = []
     for method, path, answer in answers:
         if answer.status_code >= 500 and not path.startswith("/api/health"):
