@@ -12,11 +12,14 @@ start-up:
 * ``on_connect``: a connection whose token is not a version-4 UUID (what
   Reflex's frontend and its duplicate-tab handling make) is refused with
   ``ConnectionRefusedError`` before Reflex links it;
-* ``on_event``: an event whose data holds a lone UTF-16 surrogate anywhere
-  (JSON may escape one, e.g. U+D800; UTF-8 cannot encode it) is dropped and
-  logged.
-  Reflex would otherwise store it in a state and then fail to encode the
-  next update, closing the socket of every tab that receives it, silently.
+* ``on_event``: an event is dropped (and logged, a few times per socket)
+  unless it names a registered handler of the app's states with a payload
+  that fits the handler's parameters (no unknown, no missing arguments), and
+  holds no lone UTF-16 surrogate anywhere (JSON may escape one, e.g. U+D800;
+  UTF-8 cannot encode it). Reflex would otherwise log a traceback for every
+  malformed event (a cheap way to flood the log), and it would store a
+  surrogate in a state and then fail to encode the next update, closing the
+  socket of every tab that receives it, silently.
 
 These are the only Reflex internals touched here;
 ``tests/unit/test_reflex_internals.py`` fails loudly if an upgrade changes
@@ -26,12 +29,14 @@ them.
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 import urllib.parse
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from reflex.app import EventNamespace
+from reflex.state import BaseState
 from socketio.exceptions import ConnectionRefusedError as SocketRefusedError
 
 from core.text import find_lone_surrogate
@@ -39,6 +44,7 @@ from security.tokens import is_client_token
 
 __all__ = [
     "client_token_of",
+    "event_problem",
     "guarded",
     "guarded_events",
     "install",
@@ -48,6 +54,10 @@ __all__ = [
 logger = logging.getLogger("meet.security")
 
 _MARK = "_meet_guarded"
+# Longest event name accepted (a state path and a handler name).
+_MAX_NAME = 512
+# Sockets whose refusals are counted before the counts are reset.
+_MAX_TRACKED = 10_000
 
 
 def client_token_of(environ: dict[str, Any]) -> str | None:
@@ -100,29 +110,95 @@ def guarded(on_connect: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitabl
     return checked
 
 
+# How many refusals are logged per socket before it goes quiet.
+_LOGGED_PER_SOCKET = 5
+_refusals: dict[str, int] = {}
+
+
+def event_problem(root_state: type[BaseState], data: object) -> str | None:
+    """Why a raw websocket event cannot be handled (None when it can).
+
+    Args:
+        root_state: The app's root state class.
+        data: The event as received (parsed JSON).
+
+    Returns:
+        A short reason, or None for a well-formed event.
+    """
+    if not isinstance(data, dict):
+        return "the event is not an object"
+    name, payload = data.get("name"), data.get("payload", {})
+    if not isinstance(name, str) or not 0 < len(name) <= _MAX_NAME:
+        return "the event has no valid name"
+    if not isinstance(payload, dict):
+        return "the payload is not an object"
+    if not isinstance(data.get("router_data", {}), dict):
+        return "router_data is not an object"
+    where = find_lone_surrogate(data, "event")
+    if where is not None:
+        return f"a lone surrogate at {where}"
+    path, _, handler_name = name.rpartition(".")
+    try:
+        state = root_state.get_class_substate(path)
+    except ValueError:
+        return "no such state"
+    handler = state.event_handlers.get(handler_name)
+    if handler is None:
+        return "no such handler"
+    parameters = list(inspect.signature(handler.fn).parameters.values())[1:]
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
+        return None
+    names = {p.name for p in parameters}
+    if set(payload) - names:
+        return "unknown arguments"
+    required = {
+        p.name
+        for p in parameters
+        if p.default is inspect.Parameter.empty
+        and p.kind is not inspect.Parameter.VAR_POSITIONAL
+    }
+    if required - set(payload):
+        return "missing arguments"
+    if handler_name == "setvar" and not isinstance(payload.get("var_name"), str):
+        return "setvar needs a var name"
+    return None
+
+
 def guarded_events(
     on_event: Callable[..., Awaitable[Any]],
 ) -> Callable[..., Awaitable[Any]]:
-    """Wrap an ``on_event`` so it drops events holding a lone surrogate.
+    """Wrap an ``on_event`` so it drops events Reflex cannot handle cleanly.
 
     Args:
         on_event: ``EventNamespace.on_event`` (``self, sid, data``).
 
     Returns:
-        The wrapper: logs and drops such an event; passes the others on.
+        The wrapper: drops (and logs, a few times per socket) malformed
+        events; passes the others on.
     """
 
     @functools.wraps(on_event)
     async def checked(self: EventNamespace, sid: str, data: Any) -> Any:
-        where = find_lone_surrogate(data, "event")
-        if where is not None:
-            name = data.get("name") if isinstance(data, dict) else None
-            logger.warning(
-                "dropped an event with a lone surrogate at %s (%s) from %s",
-                where,
-                repr(name)[:120],
-                sid,
-            )
+        root = getattr(getattr(self, "app", None), "_state", None)
+        problem = (
+            event_problem(root, data)
+            if root is not None
+            else ("a lone surrogate" if find_lone_surrogate(data) else None)
+        )
+        if problem is not None:
+            count = _refusals.get(sid, 0) + 1
+            if len(_refusals) > _MAX_TRACKED:
+                _refusals.clear()
+            _refusals[sid] = count
+            if count <= _LOGGED_PER_SOCKET:
+                name = data.get("name") if isinstance(data, dict) else None
+                logger.warning(
+                    "dropped an event from %s: %s (%s)%s",
+                    sid,
+                    problem,
+                    (find_lone_surrogate(name) is None and repr(name)[:120]) or "?",
+                    " (further ones not logged)" if count == _LOGGED_PER_SOCKET else "",
+                )
             return None
         return await on_event(self, sid, data)
 

@@ -7,6 +7,7 @@ loudly here rather than the guard silently letting a room token through.
 from __future__ import annotations
 
 import asyncio
+import functools
 import importlib.metadata
 import inspect
 import json
@@ -127,3 +128,48 @@ def test_the_app_installs_the_guard():
 
     assert reflex_guard.installed()
     assert getattr(EventNamespace.on_event, "_meet_guarded", False)
+
+
+def test_malformed_events_are_named_and_well_formed_ones_pass():
+    from app.app import app
+    from state import ProfileState, RoomState, ViewState
+
+    root = app._state
+    room = RoomState.get_full_name()
+    problem = functools.partial(reflex_guard.event_problem, root)
+    assert problem({"name": f"{room}.set_hand", "payload": {"raised": True}}) is None
+    assert problem({"name": f"{room}.enter", "payload": {}}) is None
+    assert problem({"name": f"{root.get_full_name()}.hydrate"}) is None
+    setvar = f"{ProfileState.get_full_name()}.setvar"
+    assert problem({"name": setvar, "payload": {"var_name": "x", "value": 1}}) is None
+    cases = {
+        "the event is not an object": ["x", 1, None, []],
+        "the event has no valid name": [{"name": 5}, {"name": ""}, {"name": "a" * 600}],
+        "the payload is not an object": [{"name": f"{room}.enter", "payload": [1]}],
+        "router_data is not an object": [
+            {"name": f"{room}.enter", "payload": {}, "router_data": "x"}
+        ],
+        "no such state": [{"name": "nope.enter"}, {"name": "enter"}],
+        "no such handler": [
+            {"name": f"{room}._add_chat_message", "payload": {"message": {}}},
+            {"name": f"{room}.add_chat_message", "payload": {"message": {}}},
+            {"name": f"{room}._apply", "payload": {}},
+            {"name": f"{room}.users", "payload": {}},
+        ],
+        "unknown arguments": [
+            {"name": f"{room}.set_hand", "payload": {"raised": True, "who": "x"}}
+        ],
+        "missing arguments": [
+            {"name": f"{room}.set_hand", "payload": {}},
+            {"name": f"{ViewState.get_full_name()}.toggle_pin", "payload": {}},
+        ],
+        "setvar needs a var name": [
+            {"name": setvar, "payload": {"var_name": ["x"], "value": 1}}
+        ],
+    }
+    for reason, events in cases.items():
+        for event in events:
+            assert problem(event) == reason, event
+    assert "surrogate" in problem(
+        {"name": f"{room}.set_hand", "payload": {"raised": "\udc00"}}
+    )
