@@ -31,6 +31,7 @@ from core import roster
 from core.validation import normalise_room_name, validate_tab_key
 from records.routes import record_routes
 from records.validation import validate_participant_id
+from security.http_limits import HttpRateLimit
 from state import membership, presence
 
 __all__ = ["api"]
@@ -123,3 +124,5 @@ api = Starlette(
     ],
     exception_handlers=http.exception_handlers(),
 )
+# Around everything under /api/ (Reflex mounts its own app inside `api`).
+api.add_middleware(HttpRateLimit)

@@ -7,7 +7,6 @@ Modules:
     db: engines, sessions and migrations (applied automatically, once).
     store: plain functions over a session that read and write the records.
     validation: pure checks of what browsers send, returning values or Problems.
-    rate_limit: a pure sliding-window chat rate limiter.
     routes: the HTTP routes (mounted by ``app/api.py``).
     service: async entry points for the app's states (roster changes → meeting
         records, chat send/history, feedback); never block or raise.

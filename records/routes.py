@@ -39,7 +39,6 @@ from app.http import (
 from core.problems import Problem, ProblemError
 from core.validation import normalise_room_name, validate_tab_key
 from records import db, store
-from records.rate_limit import ChatRateLimiter
 from records.validation import (
     validate_bug_text,
     validate_diagnostics,
@@ -59,10 +58,6 @@ ADMIN_TOKEN_VARIABLE = "MEET_ADMIN_TOKEN"
 
 # Whether the tab ``participant`` with secret ``key`` is in ``room``.
 TabVerifier = Callable[[str, str, str], Awaitable[bool]]
-
-
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "-"
 
 
 async def _store(func: Callable[..., Any], *args: Any) -> Any:
@@ -98,44 +93,25 @@ def _admin_refusal(request: Request) -> JSONResponse | None:
     return None
 
 
-def record_routes(
-    verify_tab: TabVerifier,
-    *,
-    bug_limiter: ChatRateLimiter | None = None,
-    track_limiter: ChatRateLimiter | None = None,
-) -> list[Route]:
+def record_routes(verify_tab: TabVerifier) -> list[Route]:
     """Build the records' routes.
+
+    Rate limits (per client address, shared by all workers) are applied to
+    every route by :class:`security.http_limits.HttpRateLimit` around the app.
 
     Args:
         verify_tab: Checks a tab's ``(room, participant, key)`` proof (the
             app passes one backed by :mod:`state.presence`).
-        bug_limiter: Limits bug reports per client address (default: 5 per
-            minute per worker).
-        track_limiter: Limits track reports per participant (default: 30 per
-            minute per worker).
 
     Returns:
         Starlette routes to add to the API app.
     """
-    bugs = bug_limiter or ChatRateLimiter(limit=5, window=60.0)
-    tracks = track_limiter or ChatRateLimiter(limit=30, window=60.0)
-
-    def too_many(limiter: ChatRateLimiter, who: str) -> JSONResponse:
-        wait = limiter.retry_after(who)
-        return error_response(
-            429,
-            "rate_limited",
-            "Too many reports; please wait a moment.",
-            headers={"Retry-After": str(max(1, round(wait)))},
-        )
 
     @api_endpoint
     async def bug_report(request: Request) -> JSONResponse:
         data = await read_json_object(request, MAX_BODY)
         text = require_field(data, "text", validate_bug_text)
         diagnostics = require_field(data, "diagnostics", validate_diagnostics)
-        if not bugs.allow(_client(request)):
-            return too_many(bugs, _client(request))
         reference = await _store(store.add_bug_report, text, diagnostics)
         logger.warning("records: bug report %s stored", reference)
         return JSONResponse({"reference": reference}, status_code=201)
@@ -150,8 +126,6 @@ def record_routes(
         meeting_id = require_field(data, "meetingId", validate_meeting_id)
         if not await verify_tab(room, participant, key):
             return error_response(403, "not_in_room", "You are not in this room.")
-        if not tracks.allow(participant):
-            return too_many(tracks, participant)
         row_id = await _store(store.add_track_report, meeting_id, track_id, participant)
         return JSONResponse({"id": row_id}, status_code=201)
 

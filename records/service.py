@@ -24,12 +24,11 @@ from sqlmodel import Session
 from core import roster
 from core.problems import Problem, ProblemError
 from records import db, store
-from records.rate_limit import ChatRateLimiter
 from records.validation import validate_chat_text
+from security import rate_limits
 
 __all__ = [
     "chat_history",
-    "chat_limiter",
     "end_meeting",
     "open_meetings",
     "record_roster_change",
@@ -40,8 +39,6 @@ __all__ = [
 
 logger = logging.getLogger("meet.records")
 
-# The chat limiter of this process (5 messages / 2 s per sender).
-chat_limiter = ChatRateLimiter()
 _background: set[asyncio.Task] = set()
 _UNAVAILABLE = Problem("records_unavailable", "This cannot be saved right now.")
 
@@ -185,7 +182,7 @@ async def send_chat_message(
     recipient_id: str | None,
     text: object,
     *,
-    limiter: ChatRateLimiter | None = None,
+    limiter: rate_limits.Limiter | None = None,
 ) -> dict[str, Any] | Problem:
     """Validate, rate-limit and store a chat message.
 
@@ -197,7 +194,8 @@ async def send_chat_message(
         sender_name: The sender's display name.
         recipient_id: A participant id for a direct message, or None.
         text: The text as typed.
-        limiter: The rate limiter (default: this process's).
+        limiter: The rate limiter (default: the one shared by all workers,
+            :data:`security.rate_limits.CHAT` per sender).
 
     Returns:
         The stored message (see :func:`records.store.add_chat_message`), or a
@@ -207,9 +205,11 @@ async def send_chat_message(
     checked = validate_chat_text(text)
     if isinstance(checked, Problem):
         return checked
-    refusal = (limiter or chat_limiter).check(sender_id)
-    if refusal is not None:
-        return refusal
+    limited = await (limiter or rate_limits.default_limiter()).hit(
+        rate_limits.CHAT, sender_id, log_as=f"chat of {sender_id} in room {room}"
+    )
+    if limited is not None:
+        return limited.problem()
     try:
         return await db.run(
             store.add_chat_message,

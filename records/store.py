@@ -361,7 +361,7 @@ def add_chat_message(
     text: str,
     at: Moment = None,
 ) -> dict[str, Any]:
-    """Store a chat message (rate limiting is the caller's, see rate_limit).
+    """Store a chat message (rate limiting is the caller's, see security.rate_limits).
 
     Args:
         session: The database session.

@@ -27,6 +27,7 @@ from core import roster
 from core.calls_policy import CallsOperation, authorise, room_track_ids
 from core.problems import Problem
 from core.roster import User
+from security import rate_limits
 from state.calls_backend import calls_client
 from state.registered_app import registered_app
 from state.room import RoomState, room_state_token
@@ -90,6 +91,16 @@ class MediaState(rx.State):
         )
         session = await root.get_state(SessionState)
         participant, room = session.participant_id, session.room
+        limited = await rate_limits.check_calls_request(
+            self.router.session.client_token,
+            room,
+            request.get("op"),
+            log_as=f"Calls requests of {participant or '-'} in room {room or '-'}",
+        )
+        if limited is not None:  # the room is not read, nothing is forwarded
+            reply = {"status": 429, "error": limited.error()}
+            yield rx.call_script(reply_script(request_id, reply))
+            return
         own = (await root.get_state(MediaState))._calls_session
         users = await _room_users(room) if room else ()
         me = next((u for u in users if u.id == participant), None)

@@ -9,9 +9,6 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-import shutil
-import subprocess
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -25,10 +22,8 @@ from tests.support import (
     CHROMIUM_ARGS,
     calls_standin,
     free_port,
-    port_open,
     reflex_server,
     standin_env,
-    stop_group,
 )
 
 # Reading meetings and reports needs the admin token (tests only).
@@ -99,44 +94,6 @@ def app_server(
             "db": log.with_suffix(".db"),
             "admin_token": ADMIN_TOKEN,
         }
-
-
-@pytest.fixture(scope="session")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A Redis on 127.0.0.1: the machine's on 6379, else a private one."""
-    if port_open(6379):
-        yield "redis://127.0.0.1:6379/3"
-        return
-    server = shutil.which("redis-server")
-    assert server, "redis-server is missing: run scripts/setup.sh --test"
-    port = free_port()
-    workdir = tmp_path_factory.mktemp("redis")
-    proc = subprocess.Popen(
-        [
-            server,
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(workdir),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 10
-    while not port_open(port):
-        assert time.monotonic() < deadline, "private redis-server did not start"
-        time.sleep(0.1)
-    try:
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        stop_group(proc)
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from core import roster
 from core.problems import Problem
 from records import db, service, store
 from records.models import ChatMessage
-from records.rate_limit import ChatRateLimiter
+from security.rate_limits import Limiter
 from tests.records.db_support import count_rows
 
 
@@ -109,30 +109,60 @@ def test_records_trouble_never_reaches_the_room(caplog):
 
 def test_chat(records_db):
     room = "room-" + uuid.uuid4().hex[:8]
-    limiter = ChatRateLimiter(limit=2, window=60.0)
+    limiter = Limiter()  # 5 messages per 2 s per sender (rate_limits.CHAT)
+
+    async def send(text: object, to: str | None = None) -> dict | Problem:
+        return await service.send_chat_message(
+            room, None, "ana", "Ana", to, text, limiter=limiter
+        )
 
     async def go() -> tuple:
-        first = await service.send_chat_message(
-            room, None, "ana", "Ana", None, "  hello ", limiter=limiter
+        first = await send("  hello ")
+        invalid = await send("\x00")  # refused before it counts
+        direct = await send("psst", "bo")
+        more = [await send(f"m{i}") for i in range(3)]
+        limited = await send("sixth")
+        return (
+            first,
+            invalid,
+            direct,
+            more,
+            limited,
+            await service.chat_history(room, "cy"),
         )
-        invalid = await service.send_chat_message(
-            room, None, "ana", "Ana", None, "\x00", limiter=limiter
-        )
-        direct = await service.send_chat_message(
-            room, None, "ana", "Ana", "bo", "psst", limiter=limiter
-        )
-        limited = await service.send_chat_message(
-            room, None, "ana", "Ana", None, "third", limiter=limiter
-        )
-        return first, invalid, direct, limited, await service.chat_history(room, "cy")
 
     before = count_rows(records_db, ChatMessage)
-    first, invalid, direct, limited, seen_by_cy = asyncio.run(go())
+    first, invalid, direct, more, limited, seen_by_cy = asyncio.run(go())
     assert first["text"] == "hello" and direct["private"]
     assert isinstance(invalid, Problem) and invalid.code == "chat_text_control_chars"
+    assert all(isinstance(m, dict) for m in more)
     assert isinstance(limited, Problem) and limited.code == "chat_rate_limited"
-    assert [m["text"] for m in seen_by_cy] == ["hello"]
-    assert count_rows(records_db, ChatMessage) == before + 2
+    assert "try again in" in limited.description
+    assert [m["text"] for m in seen_by_cy] == ["hello", "m0", "m1", "m2"]
+    assert count_rows(records_db, ChatMessage) == before + 5
+
+
+def test_chat_limit_is_shared_by_workers(records_db, redis_url):
+    """Two workers (two limiters on one Redis) share a sender's 5 per 2 s."""
+    room = "room-" + uuid.uuid4().hex[:8]
+
+    async def go() -> list:
+        name = "test-chat-" + uuid.uuid4().hex[:8]
+        workers = [Limiter(redis_url, key_prefix=name) for _ in range(2)]
+        try:
+            return [
+                await service.send_chat_message(
+                    room, None, "ana", "Ana", None, f"m{i}", limiter=workers[i % 2]
+                )
+                for i in range(8)
+            ]
+        finally:
+            await workers[0].reset()
+
+    sent = asyncio.run(go())
+    assert all(isinstance(m, dict) for m in sent[:5])
+    assert all(isinstance(m, Problem) for m in sent[5:])
+    assert {m.code for m in sent[5:]} == {"chat_rate_limited"}
 
 
 def test_feedback(records_db):

@@ -1,0 +1,105 @@
+"""Rate limits on every ``/api/…`` HTTP route (ASGI middleware).
+
+Each request under ``/api/`` counts against its route's rule (see
+:mod:`security.rate_limits`) for its client address; past the limit it is
+answered 429 ``{"error": {"code": "rate_limited", "description"}}`` with a
+``Retry-After`` header, before its body is read or any route runs. Unknown
+``/api/`` paths share one rule, so made-up paths cannot mint new counters.
+Everything else (the Reflex app: pages, ``/_event``, ``/ping``) passes
+through untouched.
+
+The client address is the ASGI scope's (the peer of the TCP connection);
+``X-Forwarded-For`` is not trusted, since anyone can send it. Behind a reverse
+proxy, let the server rewrite the scope from the proxy's headers (Granian's
+and Uvicorn's proxy-headers settings) or every client shares the proxy's
+budget.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from security import rate_limits
+from security.rate_limits import Limiter, Rule
+
+__all__ = ["HTTP_ROUTES", "HttpRateLimit", "route_rule"]
+
+# (path, rule): an exact path, or a prefix when it ends with "/".
+HTTP_ROUTES: tuple[tuple[str, Rule], ...] = (
+    ("/api/heartbeat", rate_limits.HTTP_PRESENCE),
+    ("/api/leave", rate_limits.HTTP_PRESENCE),
+    ("/api/bug-report", rate_limits.HTTP_BUG_REPORT),
+    ("/api/track-report", rate_limits.HTTP_TRACK_REPORT),
+    ("/api/meetings/", rate_limits.HTTP_ADMIN_READ),
+    ("/api/bug-reports/", rate_limits.HTTP_ADMIN_READ),
+    ("/api/health", rate_limits.HTTP_HEALTH),
+)
+OTHER_ROUTE = "/api/*"
+
+
+def route_rule(path: str) -> tuple[str, Rule] | None:
+    """The route label and rule a request path counts against.
+
+    Args:
+        path: The request path.
+
+    Returns:
+        ``(label, rule)`` for paths under ``/api``, None for the rest.
+    """
+    if path != "/api" and not path.startswith("/api/"):
+        return None
+    for route, rule in HTTP_ROUTES:
+        if path == route or (route.endswith("/") and path.startswith(route)):
+            return route, rule
+    return OTHER_ROUTE, rate_limits.HTTP_OTHER
+
+
+class HttpRateLimit:
+    """ASGI middleware: per-address rate limits on the ``/api/`` routes.
+
+    Example:
+        ``api.add_middleware(HttpRateLimit)`` on a Starlette app.
+    """
+
+    def __init__(
+        self, app: ASGIApp, limiter: Callable[[], Limiter] | None = None
+    ) -> None:
+        """Wrap ``app``.
+
+        Args:
+            app: The ASGI app to protect.
+            limiter: Returns the limiter to use (default: the shared one).
+        """
+        self.app = app
+        self._limiter = limiter or rate_limits.default_limiter
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Refuse the request with 429 past its limit, else pass it on.
+
+        Args:
+            scope: The ASGI scope.
+            receive: The ASGI receive channel.
+            send: The ASGI send channel.
+        """
+        found = route_rule(scope["path"]) if scope["type"] == "http" else None
+        if found is None:
+            await self.app(scope, receive, send)
+            return
+        label, rule = found
+        client = scope.get("client")
+        address = str(client[0]) if client else "-"
+        limited = await self._limiter().hit(
+            rule, label, address, log_as=f"{address} on {label}"
+        )
+        if limited is None:
+            await self.app(scope, receive, send)
+            return
+        response = JSONResponse(
+            {"error": {"code": limited.rule.code, "description": limited.description}},
+            status_code=429,
+            headers={"Retry-After": limited.retry_after_header},
+        )
+        await response(scope, receive, send)
