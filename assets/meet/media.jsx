@@ -72,6 +72,15 @@ export function MediaBridge(props) {
     engine?.want(JSON.parse(pullAudio), JSON.parse(pullVideo));
   }, [engine, pullAudio, pullVideo]);
 
+  // The session the server records for this tab (null while the tab is not
+  // in the roster): when it stops matching ours, the server has forgotten
+  // us (an app restart) and the engine starts a new session.
+  const me = props.me;
+  const serverSession = me ? me.transceiverSessionId || "" : null;
+  useEffect(() => {
+    engine?.setServerSession(serverSession);
+  }, [engine, serverSession]);
+
   useEffect(() => {
     const leave = () => {
       // Page closing: tell Calls our tracks are gone without waiting.
