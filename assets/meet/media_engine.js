@@ -418,23 +418,36 @@ export class MediaEngine {
     pc.ontrack = (event) => this.onTrack(event);
     pc.onconnectionstatechange = () => this.onConnectionState();
     pc.oniceconnectionstatechange = () => this.onConnectionState();
-    const tracks = [];
-    if (this.micTrack) tracks.push(["mic", this.micEnabled ? this.micTrack : this.placeholders.silentAudio()]);
-    else tracks.push(["mic", null]);
-    // A camera that exists is always published (black while off), so turning
-    // it on later only swaps the track: nobody re-subscribes.
     if (this.cameraOpening) await this.cameraOpening;
-    const camera = this.cameraEnabled && this.cameraTrack ? this.cameraTrack : this.placeholders.blackVideo();
-    if (this.hasCamera || this.cameraTrack) tracks.push(["camera", camera]);
-    if (this.screenTrack) tracks.push(["screen", this.screenTrack]);
-    await this.queue.run(() => this.publish(tracks.filter(([, track]) => track)));
+    // Which track each sender gets is decided when it is added (see
+    // outgoing): a mute or camera switch meanwhile is not lost.
+    await this.queue.run(() => this.publish([["mic"], ["camera"], ["screen"]]));
     this.status = "ready";
     this.changed();
     this.startStats();
     this.reconcile();
   }
 
-  async publish(entries) {
+  /** What a sender sends now: the device, a placeholder while off, or nothing. */
+  outgoing(name) {
+    if (name === "mic") {
+      if (!this.micTrack) return null;
+      return this.micEnabled ? this.micTrack : this.placeholders.silentAudio();
+    }
+    if (name === "camera") {
+      // A camera that exists is always published (black while off), so turning
+      // it on later only swaps the track: nobody re-subscribes.
+      if (!this.hasCamera && !this.cameraTrack) return null;
+      return this.cameraEnabled && this.cameraTrack ? this.cameraTrack : this.placeholders.blackVideo();
+    }
+    return name === "screen" ? this.screenTrack : null;
+  }
+
+  /** Publish `[name, track?]` entries (a missing track: what `outgoing` says). */
+  async publish(requested) {
+    const entries = requested
+      .map(([name, track]) => [name, track || this.outgoing(name)])
+      .filter(([, track]) => track);
     if (!entries.length) return;
     const pc = this.pc;
     const transceivers = entries.map(([name, track]) => {
@@ -598,10 +611,13 @@ export class MediaEngine {
       unsubscribe.forEach((id) => this.dropRemote(id));
       if (transceivers.length) await this.closeMids(transceivers);
     }
-    if (subscribe.length) await this.pull(subscribe);
-    if (this.failedPulls.size) {
-      const next = diffPulls(this.pulled.keys(), wanted, this.failedPulls, Date.now());
-      this.scheduleRetry(next.retryAt);
+    try {
+      if (subscribe.length) await this.pull(subscribe);
+    } finally {
+      if (this.failedPulls.size) {
+        const next = diffPulls(this.pulled.keys(), wanted, this.failedPulls, Date.now());
+        this.scheduleRetry(next.retryAt);
+      }
     }
   }
 
@@ -619,7 +635,16 @@ export class MediaEngine {
 
   async pull(ids) {
     const tracks = ids.map((id) => ({ location: "remote", ...parseTrackId(id) }));
-    const answer = await this.api("tracks/new", this.sessionId, { tracks });
+    let answer;
+    try {
+      answer = await this.api("tracks/new", this.sessionId, { tracks });
+    } catch (err) {
+      // Refused as a whole (after the api's own retries): these tracks back
+      // off like a per-track failure, so they are tried again later, not never.
+      const now = Date.now();
+      ids.forEach((id) => this.failedPulls.failed(id, now));
+      throw err;
+    }
     for (const track of answer.tracks || []) {
       const id = trackIdOf(track.sessionId, track.trackName);
       if (track.errorCode || !track.mid) {
