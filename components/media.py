@@ -56,6 +56,10 @@ class MediaBridge(_MediaComponent):
     report_url: rx.Var[str]
     report_body: rx.Var[str]
     meeting_id: rx.Var[str]
+    # This tab's roster entry: the bridge compares the Calls session the
+    # server records there with its own and starts a new one when the server
+    # has forgotten it (an app restart).
+    me: rx.Var[Any]
 
     on_calls_request: EventHandler[passthrough_event_spec(dict)]
     on_announce: EventHandler[passthrough_event_spec(dict)]
@@ -123,7 +127,7 @@ def media_bridge(**props: Any) -> rx.Component:
         **props: Overrides of the wiring (``room``, ``mic_enabled``,
             ``camera_enabled``, ``pull_audio``, ``pull_video``,
             ``on_calls_request``, ``on_announce``, ``report_url``,
-            ``report_body``, ``meeting_id``).
+            ``report_body``, ``meeting_id``, ``me``).
 
     Returns:
         The invisible bridge (``data-testid="media-bridge"`` exposes
@@ -145,6 +149,7 @@ def media_bridge(**props: Any) -> rx.Component:
         "report_url": "/api/track-report",
         "report_body": SessionState.beacon_body,
         "meeting_id": RoomState.meeting_id,
+        "me": ViewState.me,
     }
     wiring.update(props)
     return MediaBridge.create(**wiring)

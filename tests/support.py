@@ -88,16 +88,13 @@ def wait_http(url: str, proc: subprocess.Popen, timeout: float, log: Path) -> No
     raise TimeoutError(f"{url} not ready in {timeout}s:\n{log.read_text()[-4000:]}")
 
 
-@contextlib.contextmanager
-def reflex_server(
-    port: int, log: Path, extra_env: dict[str, str] | None = None
-) -> Iterator[str]:
-    """Serve the app in production mode on 127.0.0.1:``port``.
+def reflex_env(port: int, log: Path, extra_env: dict[str, str] | None = None) -> dict:
+    """The environment of an app server on 127.0.0.1:``port``.
 
-    Yields:
-        The base URL.
+    Its database is ``log`` with the suffix ``.db``: a server started again
+    with the same log path keeps its records.
     """
-    env = {
+    return {
         **os.environ,
         "REFLEX_USE_NPM": "1",
         "REFLEX_TELEMETRY_ENABLED": "false",
@@ -110,8 +107,20 @@ def reflex_server(
         "REFLEX_DB_URL": f"sqlite:///{log.with_suffix('.db')}",
         **(extra_env or {}),
     }
-    handle = log.open("w")
-    proc = subprocess.Popen(
+
+
+def start_reflex(port: int, env: dict, handle) -> subprocess.Popen:
+    """Start ``reflex run --env prod`` in a process group of its own.
+
+    Args:
+        port: Frontend and backend port.
+        env: Its environment (see :func:`reflex_env`).
+        handle: An open file for its output.
+
+    Returns:
+        The process (stop it with :func:`stop_group`).
+    """
+    return subprocess.Popen(
         [
             "reflex",
             "run",
@@ -130,9 +139,29 @@ def reflex_server(
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
+
+
+def wait_app(
+    port: int, proc: subprocess.Popen, log: Path, timeout: float = 600
+) -> None:
+    """Wait until the app server on ``port`` answers ``/ping`` and its page."""
+    wait_http(f"http://127.0.0.1:{port}/ping", proc, timeout, log)
+    wait_http(f"http://127.0.0.1:{port}/", proc, 60, log)
+
+
+@contextlib.contextmanager
+def reflex_server(
+    port: int, log: Path, extra_env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """Serve the app in production mode on 127.0.0.1:``port``.
+
+    Yields:
+        The base URL.
+    """
+    handle = log.open("w")
+    proc = start_reflex(port, reflex_env(port, log, extra_env), handle)
     try:
-        wait_http(f"http://127.0.0.1:{port}/ping", proc, 600, log)
-        wait_http(f"http://127.0.0.1:{port}/", proc, 60, log)
+        wait_app(port, proc, log)
         yield f"http://127.0.0.1:{port}"
     finally:
         stop_group(proc)

@@ -60,17 +60,36 @@ export function MediaBridge(props) {
     if (engine && room) engine.start(room);
   }, [engine, room]);
 
+  // Microphone and camera follow this tab's roster entry, except while the
+  // tab has none (not entered yet, or a restarted server forgot it) and when
+  // a new entry replaces the one we had in this room: its defaults are not
+  // the person's choice, so the engine's state is announced instead (a muted
+  // microphone stays muted across an app restart).
+  const me = props.me;
+  const stay = useRef({ room: "", participant: "" });
   useEffect(() => {
-    engine?.setMicEnabled(micEnabled !== false);
-  }, [engine, micEnabled]);
-
-  useEffect(() => {
-    engine?.setCameraEnabled(cameraEnabled !== false);
-  }, [engine, cameraEnabled]);
+    if (!engine || !me) return;
+    const before = stay.current;
+    stay.current = { room: room || "", participant: me.id };
+    if (before.participant && before.participant !== me.id && before.room === room) {
+      latest.current.onAnnounce?.({ "tracks.audioEnabled": engine.micEnabled, "tracks.videoEnabled": engine.cameraEnabled });
+      return;
+    }
+    engine.setMicEnabled(micEnabled !== false);
+    engine.setCameraEnabled(cameraEnabled !== false);
+  }, [engine, room, me?.id, micEnabled, cameraEnabled]);
 
   useEffect(() => {
     engine?.want(JSON.parse(pullAudio), JSON.parse(pullVideo));
   }, [engine, pullAudio, pullVideo]);
+
+  // The session the server records for this tab (null while the tab is not
+  // in the roster): when it stops matching ours, the server has forgotten
+  // us (an app restart) and the engine starts a new session.
+  const serverSession = me ? me.transceiverSessionId || "" : null;
+  useEffect(() => {
+    engine?.setServerSession(serverSession);
+  }, [engine, serverSession]);
 
   useEffect(() => {
     const leave = () => {

@@ -6,7 +6,10 @@
 // media published in the lobby carries over to the meeting page.
 import {
   DeadTrackMonitor,
+  PullFailures,
+  RecoveryPacer,
   SerialQueue,
+  SessionWatch,
   SpeakingDetector,
   LossMonitor,
   backoffDelay,
@@ -16,7 +19,9 @@ import {
   diffPulls,
   disconnectAction,
   isRetryable,
+  isSessionLost,
   parseTrackId,
+  rateLimitDelay,
   shortenForHistory,
   trackIdOf,
 } from "./media_logic.js";
@@ -24,6 +29,8 @@ import {
 const VIDEO = { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { max: 24 } };
 const HISTORY = 100;
 const REPLY_TIMEOUT_MS = 20000;
+// A rate-limited request waits and is sent again at most this many times.
+const RATE_LIMIT_RETRIES = 8;
 const STATS_MS = 500;
 const STORAGE = "meet.device.";
 
@@ -135,6 +142,9 @@ export class MediaEngine {
     this.speaking = new Set();
     this.selfLevel = 0;
     this.sinkId = readPreference("audiooutput");
+    this.pacer = new RecoveryPacer();
+    this.sessionWatch = new SessionWatch();
+    this.serverSession = null;
   }
 
   reset() {
@@ -147,7 +157,9 @@ export class MediaEngine {
     this.pulled = new Map(); // track id -> { mid, kind }
     this.remote = new Map(); // track id -> MediaStreamTrack
     this.midToTrack = new Map();
-    this.failedPulls = new Map();
+    this.failedPulls = new PullFailures();
+    window.clearTimeout(this.retryTimer);
+    this.retryTimer = null;
     this.detectors = new Map();
     this.lossMonitor = new LossMonitor();
     this.deadTracks = new DeadTrackMonitor();
@@ -222,14 +234,56 @@ export class MediaEngine {
     });
   }
 
-  /** One Calls request with retries for transient failures. */
-  async api(op, sessionId, body, { attempts = 4 } = {}) {
-    for (let attempt = 0; ; attempt += 1) {
+  /**
+   * One Calls request: the bridge's only retry layer. Transient failures are
+   * retried with backoff (`attempts` sends in all); a rate limit waits the
+   * server's `retryAfter` (with jitter) and sends the same request again; a
+   * refusal saying our session is gone starts a recovery (new session).
+   */
+  async api(op, sessionId, body, { attempts = 4, rateLimitRetries = RATE_LIMIT_RETRIES } = {}) {
+    let limited = 0;
+    for (let attempt = 0; ; ) {
       const reply = await this.sendOnce(op, sessionId, body);
       if (!reply.error) return reply.body || {};
-      const retry = isRetryable(reply.status, reply.error.code) && attempt + 1 < attempts;
-      if (!retry) throw new CallsRequestError(reply.error, reply.status);
-      await wait(backoffDelay(attempt));
+      const pause = rateLimitDelay(reply, limited, Math.random());
+      if (pause !== null && limited < rateLimitRetries) {
+        limited += 1;
+        this.emit("rate_limited", { op, waitMs: pause });
+        await wait(pause);
+        continue;
+      }
+      attempt += 1;
+      if (pause === null && isRetryable(reply.status, reply.error.code) && attempt < attempts) {
+        await wait(backoffDelay(attempt - 1));
+        continue;
+      }
+      if (sessionId && sessionId === this.sessionId && isSessionLost(reply.status, reply.error.code)) {
+        this.sessionLost(reply.error.code || String(reply.status));
+      }
+      throw new CallsRequestError(reply.error, reply.status);
+    }
+  }
+
+  /** The server or Calls no longer has our session: recover with a new one. */
+  sessionLost(reason) {
+    if (this.status !== "ready" && this.status !== "failed") return;
+    this.emit("session_lost", { reason });
+    this.requestRecovery();
+  }
+
+  /** The session the server records for this tab (its roster entry; null: not in it). */
+  setServerSession(sessionId) {
+    this.serverSession = sessionId === undefined ? null : sessionId;
+    this.checkServerSession();
+  }
+
+  checkServerSession() {
+    if (this.status !== "ready") {
+      this.sessionWatch.sample("", null, Date.now());
+      return;
+    }
+    if (this.sessionWatch.sample(this.sessionId, this.serverSession, Date.now())) {
+      this.sessionLost("server_forgot_session");
     }
   }
 
@@ -350,7 +404,7 @@ export class MediaEngine {
       this.status = "failed";
       this.emit("media_error", { code: err.code || "unknown", description: err.description || String(err) });
       this.changed();
-      this.scheduleRecovery();
+      this.requestRecovery();
     }
   }
 
@@ -364,23 +418,36 @@ export class MediaEngine {
     pc.ontrack = (event) => this.onTrack(event);
     pc.onconnectionstatechange = () => this.onConnectionState();
     pc.oniceconnectionstatechange = () => this.onConnectionState();
-    const tracks = [];
-    if (this.micTrack) tracks.push(["mic", this.micEnabled ? this.micTrack : this.placeholders.silentAudio()]);
-    else tracks.push(["mic", null]);
-    // A camera that exists is always published (black while off), so turning
-    // it on later only swaps the track: nobody re-subscribes.
     if (this.cameraOpening) await this.cameraOpening;
-    const camera = this.cameraEnabled && this.cameraTrack ? this.cameraTrack : this.placeholders.blackVideo();
-    if (this.hasCamera || this.cameraTrack) tracks.push(["camera", camera]);
-    if (this.screenTrack) tracks.push(["screen", this.screenTrack]);
-    await this.queue.run(() => this.publish(tracks.filter(([, track]) => track)));
+    // Which track each sender gets is decided when it is added (see
+    // outgoing): a mute or camera switch meanwhile is not lost.
+    await this.queue.run(() => this.publish([["mic"], ["camera"], ["screen"]]));
     this.status = "ready";
     this.changed();
     this.startStats();
     this.reconcile();
   }
 
-  async publish(entries) {
+  /** What a sender sends now: the device, a placeholder while off, or nothing. */
+  outgoing(name) {
+    if (name === "mic") {
+      if (!this.micTrack) return null;
+      return this.micEnabled ? this.micTrack : this.placeholders.silentAudio();
+    }
+    if (name === "camera") {
+      // A camera that exists is always published (black while off), so turning
+      // it on later only swaps the track: nobody re-subscribes.
+      if (!this.hasCamera && !this.cameraTrack) return null;
+      return this.cameraEnabled && this.cameraTrack ? this.cameraTrack : this.placeholders.blackVideo();
+    }
+    return name === "screen" ? this.screenTrack : null;
+  }
+
+  /** Publish `[name, track?]` entries (a missing track: what `outgoing` says). */
+  async publish(requested) {
+    const entries = requested
+      .map(([name, track]) => [name, track || this.outgoing(name)])
+      .filter(([, track]) => track);
     if (!entries.length) return;
     const pc = this.pc;
     const transceivers = entries.map(([name, track]) => {
@@ -535,7 +602,8 @@ export class MediaEngine {
     if (this.status !== "ready" || !this.pc) return;
     const wanted = new Set([...this.wantedAudio, ...this.wantedVideo]);
     const now = Date.now();
-    const { subscribe, unsubscribe } = diffPulls(this.pulled.keys(), wanted, this.failedPulls, now);
+    const { subscribe, unsubscribe, retryAt } = diffPulls(this.pulled.keys(), wanted, this.failedPulls, now);
+    this.scheduleRetry(retryAt);
     if (unsubscribe.length) {
       const transceivers = unsubscribe
         .map((id) => this.pc.getTransceivers().find((t) => t.mid === this.pulled.get(id)?.mid))
@@ -543,20 +611,47 @@ export class MediaEngine {
       unsubscribe.forEach((id) => this.dropRemote(id));
       if (transceivers.length) await this.closeMids(transceivers);
     }
-    if (subscribe.length) await this.pull(subscribe);
-    if (this.failedPulls.size) window.setTimeout(() => this.reconcile(), 2100);
+    try {
+      if (subscribe.length) await this.pull(subscribe);
+    } finally {
+      if (this.failedPulls.size) {
+        const next = diffPulls(this.pulled.keys(), wanted, this.failedPulls, Date.now());
+        this.scheduleRetry(next.retryAt);
+      }
+    }
+  }
+
+  /** One timer for the next pull of a failed track (backing off, see PullFailures). */
+  scheduleRetry(at) {
+    window.clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    if (at === null) return;
+    const generation = this.generation;
+    this.retryTimer = window.setTimeout(() => {
+      this.retryTimer = null;
+      if (generation === this.generation) this.reconcile();
+    }, Math.max(0, at - Date.now()) + 50);
   }
 
   async pull(ids) {
     const tracks = ids.map((id) => ({ location: "remote", ...parseTrackId(id) }));
-    const answer = await this.api("tracks/new", this.sessionId, { tracks });
+    let answer;
+    try {
+      answer = await this.api("tracks/new", this.sessionId, { tracks });
+    } catch (err) {
+      // Refused as a whole (after the api's own retries): these tracks back
+      // off like a per-track failure, so they are tried again later, not never.
+      const now = Date.now();
+      ids.forEach((id) => this.failedPulls.failed(id, now));
+      throw err;
+    }
     for (const track of answer.tracks || []) {
       const id = trackIdOf(track.sessionId, track.trackName);
       if (track.errorCode || !track.mid) {
-        this.failedPulls.set(id, Date.now());
+        this.failedPulls.failed(id, Date.now());
         continue;
       }
-      this.failedPulls.delete(id);
+      this.failedPulls.succeeded(id);
       this.pulled.set(id, { mid: track.mid });
       this.midToTrack.set(track.mid, id);
     }
@@ -657,18 +752,17 @@ export class MediaEngine {
     } else if (action === "recover") {
       if (!this.notified) this.emit("connection_lost");
       this.notified = true;
-      this.recover();
+      this.requestRecovery();
     }
   }
 
-  scheduleRecovery() {
-    if (this.recoveryTimer || this.status === "stopped" || !this.room) return;
-    const attempt = this.recoveryAttempt || 0;
+  /** Recover soon: at once after a calm spell, backing off when it repeats. */
+  requestRecovery() {
+    if (this.recoveryTimer || this.recovering || this.status === "stopped" || !this.room) return;
     this.recoveryTimer = window.setTimeout(() => {
       this.recoveryTimer = null;
-      this.recoveryAttempt = attempt + 1;
       this.recover();
-    }, backoffDelay(attempt + 2));
+    }, this.pacer.next(Date.now()));
   }
 
   /** New session, republish, resubscribe, announce the new track ids. */
@@ -684,15 +778,14 @@ export class MediaEngine {
     this.changed();
     try {
       await this.connect();
-      this.recoveryAttempt = 0;
       if (told) this.emit("reconnected");
     } catch (err) {
       this.status = "failed";
       this.changed();
-      this.scheduleRecovery();
     } finally {
       this.recovering = false;
     }
+    if (this.status === "failed") this.requestRecovery();
   }
 
   startStats() {
@@ -709,6 +802,7 @@ export class MediaEngine {
     const pc = this.pc;
     if (!pc) return;
     this.checkConnection();
+    this.checkServerSession();
     const stats = await pc.getStats();
     const now = Date.now();
     let lost = 0;

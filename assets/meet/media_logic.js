@@ -15,23 +15,71 @@ export function trackIdOf(sessionId, trackName) {
 }
 
 /**
+ * Failed pulls per track id, with backoff: after the n-th failure a track is
+ * pulled again only `firstMs * 2^(n-1)` later (2, 4, 8, 16 s), and after
+ * `maxAttempts` failures not at all until its publisher announces another
+ * track id (a new id is a new key). Tracks nobody wants any more are forgotten.
+ */
+export class PullFailures {
+  constructor({ firstMs = 2000, maxAttempts = 5 } = {}) {
+    this.firstMs = firstMs;
+    this.maxAttempts = maxAttempts;
+    this.entries = new Map(); // id -> { attempts, at }
+  }
+
+  get size() {
+    return this.entries.size;
+  }
+
+  /** Record a failed pull of `id` at `now`. */
+  failed(id, now) {
+    const attempts = (this.entries.get(id)?.attempts || 0) + 1;
+    this.entries.set(id, { attempts, at: now });
+  }
+
+  /** Record a successful pull: the track starts afresh. */
+  succeeded(id) {
+    this.entries.delete(id);
+  }
+
+  /** Forget every track not in `wanted` (announced ids that are gone). */
+  keepOnly(wanted) {
+    for (const id of [...this.entries.keys()]) if (!wanted.has(id)) this.entries.delete(id);
+  }
+
+  /** When `id` may be pulled: 0 if never failed, a time in ms, or null (given up). */
+  readyAt(id) {
+    const entry = this.entries.get(id);
+    if (!entry) return 0;
+    if (entry.attempts >= this.maxAttempts) return null;
+    return entry.at + this.firstMs * 2 ** (entry.attempts - 1);
+  }
+}
+
+/**
  * What to subscribe and unsubscribe so the pulled tracks match the wanted ones.
  * @param {Iterable<string>} pulled track ids pulled now (or being pulled)
  * @param {Iterable<string>} wanted track ids that should be pulled
- * @param {Map<string, number>} failedAt track id -> time of its last failed pull
+ * @param {PullFailures} failures failed pulls (backoff, give-up)
  * @param {number} now current time in ms
- * @param {number} retryMs wait before pulling a failed track again
+ * @returns {{subscribe: string[], unsubscribe: string[], retryAt: number|null}}
+ *   `retryAt`: the earliest time a failed wanted track may be pulled again.
  */
-export function diffPulls(pulled, wanted, failedAt = new Map(), now = 0, retryMs = 2000) {
+export function diffPulls(pulled, wanted, failures = new PullFailures(), now = 0) {
   const have = new Set(pulled);
   const want = new Set([...wanted].filter((id) => parseTrackId(id)));
+  failures.keepOnly(want);
+  let retryAt = null;
   const subscribe = [...want].filter((id) => {
     if (have.has(id)) return false;
-    const failed = failedAt.get(id);
-    return failed === undefined || now - failed >= retryMs;
+    const ready = failures.readyAt(id);
+    if (ready === null) return false;
+    if (now >= ready) return true;
+    retryAt = retryAt === null ? ready : Math.min(retryAt, ready);
+    return false;
   });
   const unsubscribe = [...have].filter((id) => !want.has(id));
-  return { subscribe, unsubscribe };
+  return { subscribe, unsubscribe, retryAt };
 }
 
 /** Delays (ms) for retrying a Calls request: 250 ms doubling up to 10 s. */
@@ -39,15 +87,101 @@ export function backoffDelay(attempt, initialMs = 250, maxMs = 10000) {
   return Math.min(maxMs, initialMs * 2 ** Math.max(0, attempt));
 }
 
-/** Calls error codes (and HTTP statuses) worth retrying. */
+/** Calls error codes (and HTTP statuses) worth retrying soon (not rate limits). */
 export function isRetryable(status, code) {
-  if (status === 425 || status === 429 || (status >= 500 && status < 600)) return true;
+  if (status === 425 || (status >= 500 && status < 600)) return true;
   return [
     "retryable_transient_error",
     "temporarily_unavailable_error",
     "transport_unavailable_error",
     "bridge_timeout",
   ].includes(code);
+}
+
+/**
+ * How long to wait before sending a rate-limited request again, or null when
+ * the reply is not a rate limit. Honours the server's `retryAfter` (seconds,
+ * clamped to 0.2-60 s; doubling from 1 s when missing) plus up to 25 % jitter
+ * so tabs limited together do not come back together.
+ * @param {{status?: number, error?: {code?: string, retryAfter?: number}}} reply
+ * @param {number} attempt how many times this request was rate-limited before
+ * @param {number} random a number in [0, 1) (Math.random())
+ */
+export function rateLimitDelay(reply, attempt = 0, random = 0) {
+  const error = reply && reply.error;
+  if (!error || (reply.status !== 429 && error.code !== "rate_limited")) return null;
+  const after = Number(error.retryAfter);
+  const seconds = Number.isFinite(after) && after > 0 ? after : 2 ** Math.min(attempt, 5);
+  const base = Math.min(60000, Math.max(200, seconds * 1000));
+  return Math.round(base * (1 + 0.25 * Math.min(Math.max(random, 0), 1)));
+}
+
+/** Refusals that mean the server or Calls no longer has this tab's session. */
+const SESSION_LOST = new Set(["no_session", "not_your_session", "session_gone", "session_closed"]);
+
+/**
+ * Whether a failed Calls request means the session it used is gone (the app
+ * server restarted and forgot it, the tab was swept out, Calls closed it):
+ * the only way back is a new session.
+ */
+export function isSessionLost(status, code) {
+  return status === 410 || SESSION_LOST.has(code);
+}
+
+/**
+ * Paces recoveries (new session, republish): the first after a calm spell at
+ * once, the following ones `baseMs` doubling up to `maxMs` apart, so a server
+ * that keeps refusing is never hammered. Calm again after `calmMs` without one.
+ */
+export class RecoveryPacer {
+  constructor({ baseMs = 1000, maxMs = 30000, calmMs = 30000 } = {}) {
+    this.baseMs = baseMs;
+    this.maxMs = maxMs;
+    this.calmMs = calmMs;
+    this.attempt = 0;
+    this.last = null;
+  }
+
+  /** The wait (ms) before the recovery asked for at `now`; counts it. */
+  next(now) {
+    if (this.last !== null && now - this.last > this.calmMs) this.attempt = 0;
+    const delay = this.attempt === 0 ? 0 : Math.min(this.maxMs, this.baseMs * 2 ** (this.attempt - 1));
+    this.attempt += 1;
+    this.last = now + delay;
+    return delay;
+  }
+}
+
+/**
+ * Notices that the server no longer records this tab's Calls session (its
+ * roster entry shows another session or none, e.g. after an app restart):
+ * `sample()` returns true once the mismatch has lasted `graceMs` (the roster
+ * update may trail the session's creation a little), then not again until the
+ * two agree once more.
+ */
+export class SessionWatch {
+  constructor({ graceMs = 2000 } = {}) {
+    this.graceMs = graceMs;
+    this.since = null;
+    this.reported = false;
+  }
+
+  /**
+   * @param {string} engineSession the session the engine uses ("" when none)
+   * @param {string|null|undefined} serverSession the roster's (null: unknown)
+   * @param {number} now current time in ms
+   */
+  sample(engineSession, serverSession, now) {
+    if (!engineSession || serverSession === null || serverSession === undefined || serverSession === engineSession) {
+      this.since = null;
+      this.reported = false;
+      return false;
+    }
+    if (this.since === null) this.since = now;
+    if (this.reported || now - this.since < this.graceMs) return false;
+    this.reported = true;
+    return true;
+  }
 }
 
 /** Connection quality from a packet-loss ratio (0..1), as Orange Meets grades it. */

@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import new_room_id
 from tests.browser.room_page import (
+    bridge_update,
     calls_api,
     inbound,
     join,
@@ -413,3 +414,45 @@ def test_camera_turned_off_in_the_lobby_is_published_and_shown_when_turned_on(
         lambda: (s := stats_for(bob, ids["camera"])) and s["frameWidth"] > 320,
         "the real camera (not the black placeholder)",
     )
+
+
+PULLS_OF = """([session, name]) => window.meetMedia.history.filter((e) =>
+    e.direction === 'request' && e.op === 'tracks/new' && (e.body?.tracks || []).some(
+        (t) => t.location === 'remote' && t.sessionId === session && t.trackName === name)
+).length"""
+
+FAILED_PULLS_OF = """([session, name]) => window.meetMedia.history.filter((e) =>
+    e.direction === 'response' && e.op === 'tracks/new' && (e.body?.tracks || []).some(
+        (t) => t.sessionId === session && t.trackName === name && t.errorCode)
+).length"""
+
+
+def test_a_track_that_does_not_exist_is_pulled_a_bounded_number_of_times(
+    app_server, person
+):
+    """Ada announces a track id on her own session that Calls does not have:
+    Bob's bridge backs off (2, 4, 8, 16 s) and gives up, instead of sending
+    ``tracks/new`` every 2 s for ever; her other media is not disturbed."""
+    url = app_server["url"]
+    ada, bob = meet(url, person, new_room_id())
+    ada_ids = announced(ada)
+    assert_media_flows(bob, ada_ids["camera"], "video")
+    session = ada_ids["mic"].split("/")[0]
+
+    # The normal roster update event (RoomState.update_own), a bogus name.
+    bridge_update(ada, {"tracks.audio": f"{session}/nope"})
+    wait_for(
+        bob,
+        lambda: bob.evaluate(FAILED_PULLS_OF, [session, "nope"]) >= 1,
+        "Bob's first pull of the bogus track, refused by Calls",
+    )
+    bob.wait_for_timeout(20_000)
+    pulls = bob.evaluate(PULLS_OF, [session, "nope"])
+    print(f"pulls of a missing track in ~20 s: {pulls}")
+    # 0, 2, 6, 14 s (and 30 s): at most five in all; every 2 s would be ~10.
+    assert 2 <= pulls <= 5, pulls
+    assert_media_flows(bob, ada_ids["camera"], "video")
+
+    # Announcing a real track again: Bob pulls it at once.
+    bridge_update(ada, {"tracks.audio": ada_ids["mic"]})
+    assert_media_flows(bob, ada_ids["mic"], "audio")

@@ -3,7 +3,10 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
   LossMonitor,
+  PullFailures,
+  RecoveryPacer,
   SerialQueue,
+  SessionWatch,
   SpeakingDetector,
   backoffDelay,
   chooseDevice,
@@ -12,7 +15,9 @@ import {
   diffPulls,
   disconnectAction,
   isRetryable,
+  isSessionLost,
   parseTrackId,
+  rateLimitDelay,
   shortenForHistory,
 } from "../../assets/meet/media_logic.js";
 
@@ -28,21 +33,103 @@ test("diffPulls subscribes what is wanted and drops the rest", () => {
 });
 
 test("diffPulls waits before pulling a failed track again", () => {
-  const failed = new Map([["c/1", 1000]]);
-  assert.deepEqual(diffPulls([], ["c/1"], failed, 2000).subscribe, []);
-  assert.deepEqual(diffPulls([], ["c/1"], failed, 3000).subscribe, ["c/1"]);
+  const failures = new PullFailures();
+  failures.failed("c/1", 1000);
+  assert.deepEqual(diffPulls([], ["c/1"], failures, 2000), { subscribe: [], unsubscribe: [], retryAt: 3000 });
+  assert.deepEqual(diffPulls([], ["c/1"], failures, 3000).subscribe, ["c/1"]);
+});
+
+test("a track that keeps failing is pulled at 2, 4, 8, 16 s, then no more", () => {
+  const failures = new PullFailures();
+  const pulls = [];
+  for (let now = 0; now <= 120000; now += 100) {
+    const { subscribe } = diffPulls([], ["s/nope"], failures, now);
+    if (subscribe.length) {
+      pulls.push(now);
+      failures.failed("s/nope", now); // per-track not_found_track_error
+    }
+  }
+  assert.deepEqual(pulls, [0, 2000, 6000, 14000, 30000]);
+  assert.equal(diffPulls([], ["s/nope"], failures, 10 ** 9).retryAt, null);
+});
+
+test("a newly announced track id starts afresh; ids nobody wants are forgotten", () => {
+  const failures = new PullFailures({ maxAttempts: 2 });
+  failures.failed("s/nope", 0);
+  failures.failed("s/nope", 2000);
+  assert.deepEqual(diffPulls([], ["s/nope", "s/mic"], failures, 60000).subscribe, ["s/mic"]);
+  // The member announces another id: the old one is no longer wanted.
+  assert.deepEqual(diffPulls([], ["s/mic2"], failures, 60001).subscribe, ["s/mic2"]);
+  assert.equal(failures.size, 0);
+});
+
+test("a successful pull clears the failures of that track", () => {
+  const failures = new PullFailures();
+  failures.failed("s/mic", 0);
+  failures.succeeded("s/mic");
+  assert.deepEqual(diffPulls([], ["s/mic"], failures, 1).subscribe, ["s/mic"]);
 });
 
 test("backoff doubles from 250 ms up to 10 s", () => {
   assert.deepEqual([0, 1, 2, 3, 10].map((n) => backoffDelay(n)), [250, 500, 1000, 2000, 10000]);
 });
 
-test("retryable failures", () => {
+test("retryable failures (rate limits are not retried like these)", () => {
   assert.ok(isRetryable(425, "session_error"));
   assert.ok(isRetryable(503, "backend_error"));
   assert.ok(isRetryable(200, "retryable_transient_error"));
   assert.ok(!isRetryable(406, "session_error"));
   assert.ok(!isRetryable(403, "not_your_session"));
+  assert.ok(!isRetryable(429, "rate_limited"));
+});
+
+test("a rate limit waits retryAfter plus up to 25 % jitter", () => {
+  const limited = { status: 429, error: { code: "rate_limited", description: "slow down", retryAfter: 3 } };
+  assert.equal(rateLimitDelay(limited, 0, 0), 3000);
+  assert.equal(rateLimitDelay(limited, 0, 0.5), 3375);
+  assert.equal(rateLimitDelay(limited, 5, 0.999), 3749);
+  // Missing or absurd retryAfter: doubling from 1 s, clamped.
+  const bare = { status: 429, error: { code: "rate_limited" } };
+  assert.deepEqual([0, 1, 2, 9].map((n) => rateLimitDelay(bare, n, 0)), [1000, 2000, 4000, 32000]);
+  assert.equal(rateLimitDelay({ status: 429, error: { retryAfter: 1e9 } }, 0, 0), 60000);
+  assert.equal(rateLimitDelay({ status: 429, error: { retryAfter: 0.01 } }, 0, 0), 200);
+  assert.equal(rateLimitDelay({ status: 429, error: { retryAfter: "soon" } }, 1, 0), 2000);
+  // Not a rate limit.
+  assert.equal(rateLimitDelay({ status: 503, error: { code: "backend_error" } }, 0, 0), null);
+  assert.equal(rateLimitDelay({ status: 200, body: {} }, 0, 0), null);
+});
+
+test("refusals that mean our session is gone", () => {
+  assert.ok(isSessionLost(403, "no_session"));
+  assert.ok(isSessionLost(403, "not_your_session"));
+  assert.ok(isSessionLost(410, "session_error"));
+  assert.ok(!isSessionLost(403, "track_not_in_room"));
+  assert.ok(!isSessionLost(429, "rate_limited"));
+  assert.ok(!isSessionLost(0, "bridge_timeout"));
+});
+
+test("recoveries: the first at once, repeated ones backing off, calm again later", () => {
+  const pacer = new RecoveryPacer({ baseMs: 1000, maxMs: 8000, calmMs: 30000 });
+  assert.deepEqual([0, 10, 20, 30, 40, 50].map((t) => pacer.next(t)), [0, 1000, 2000, 4000, 8000, 8000]);
+  assert.equal(pacer.next(100000), 0);
+});
+
+test("the server forgetting our session is noticed after a grace period, once", () => {
+  const watch = new SessionWatch({ graceMs: 2000 });
+  assert.equal(watch.sample("s1", "s1", 0), false);
+  // The roster may trail a new session for a moment.
+  assert.equal(watch.sample("s2", "s1", 100), false);
+  assert.equal(watch.sample("s2", "s2", 500), false);
+  // Restarted server: our roster entry has no session.
+  assert.equal(watch.sample("s2", "", 1000), false);
+  assert.equal(watch.sample("s2", "", 2999), false);
+  assert.equal(watch.sample("s2", "", 3000), true);
+  assert.equal(watch.sample("s2", "", 9000), false);
+  // Not in the roster at all (null), or no session of our own: nothing to say.
+  assert.equal(watch.sample("s3", null, 10000), false);
+  assert.equal(watch.sample("s3", null, 20000), false);
+  assert.equal(watch.sample("", "", 30000), false);
+  assert.equal(watch.sample("", "x", 40000), false);
 });
 
 test("connection quality grades", () => {
