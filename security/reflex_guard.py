@@ -31,6 +31,8 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
+import types
+import typing
 import urllib.parse
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -132,8 +134,11 @@ def event_problem(root_state: type[BaseState], data: object) -> str | None:
         return "the event has no valid name"
     if not isinstance(payload, dict):
         return "the payload is not an object"
-    if not isinstance(data.get("router_data", {}), dict):
+    router_data = data.get("router_data", {})
+    if not isinstance(router_data, dict):
         return "router_data is not an object"
+    if not isinstance(router_data.get("query", {}), dict):
+        return "router_data.query is not an object"
     where = find_lone_surrogate(data, "event")
     if where is not None:
         return f"a lone surrogate at {where}"
@@ -159,9 +164,74 @@ def event_problem(root_state: type[BaseState], data: object) -> str | None:
     }
     if required - set(payload):
         return "missing arguments"
-    if handler_name == "setvar" and not isinstance(payload.get("var_name"), str):
-        return "setvar needs a var name"
+    return _argument_problem(root_state, state, handler_name, handler.fn, payload)
+
+
+# Types whose values Reflex hands to a handler unconverted: an argument of
+# another JSON type would raise inside the handler (or inside Reflex).
+_CHECKED_TYPES = (str, bool, dict, list)
+
+
+def _argument_problem(
+    root_state: type[BaseState],
+    state: type[BaseState],
+    handler_name: str,
+    fn: Callable[..., Any],
+    payload: dict[str, Any],
+) -> str | None:
+    """Type checks of arguments Reflex would pass on unchecked."""
+    try:
+        hints = typing.get_type_hints(fn)
+    except Exception:  # unresolvable annotations: nothing to check against
+        hints = {}
+    for name, value in payload.items():
+        kinds = _plain_kinds(hints.get(name))
+        if kinds and not isinstance(value, kinds):
+            return f"argument {name} has the wrong type"
+    if handler_name == "setvar":
+        var_name = payload.get("var_name")
+        if not isinstance(var_name, str) or not callable(
+            getattr(state, f"set_{var_name}", None)
+        ):
+            return "setvar names no setter"
+    storage = payload.get("vars")
+    if handler_name in _STORAGE_HANDLERS and isinstance(storage, dict):
+        for key in storage:
+            path, _, _name = (
+                key.rpartition(".") if isinstance(key, str) else ("", "", "")
+            )
+            try:
+                root_state.get_class_substate(path)
+            except ValueError:
+                return "vars names no state"
     return None
+
+
+def _plain_kinds(annotation: object) -> tuple[type, ...]:
+    """The runtime types an argument must have, when they are plain ones.
+
+    ``str``, ``bool``, ``dict[...]``, ``list[...]`` and unions of them with
+    ``None`` give those types; anything else (``object``, ``Any``, other
+    types Reflex converts itself) gives ``()``: not checked here.
+    """
+    if annotation is None:
+        return ()
+    options = (
+        typing.get_args(annotation)
+        if typing.get_origin(annotation)
+        in (
+            typing.Union,
+            types.UnionType,
+        )
+        else (annotation,)
+    )
+    kinds = tuple(typing.get_origin(t) or t for t in options)
+    plain = all(k in _CHECKED_TYPES or k is type(None) for k in kinds)
+    return kinds if plain else ()
+
+
+# Reflex handlers that write client-storage values by ``"<state path>.<var>"``.
+_STORAGE_HANDLERS = frozenset({"hydrate_and_load", "update_vars_internal"})
 
 
 def guarded_events(

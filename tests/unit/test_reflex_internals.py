@@ -141,7 +141,24 @@ def test_malformed_events_are_named_and_well_formed_ones_pass():
     assert problem({"name": f"{room}.enter", "payload": {}}) is None
     assert problem({"name": f"{root.get_full_name()}.hydrate"}) is None
     setvar = f"{ProfileState.get_full_name()}.setvar"
-    assert problem({"name": setvar, "payload": {"var_name": "x", "value": 1}}) is None
+    hydrate = f"{root.get_full_name()}.hydrate"
+    updater = next(
+        f"{s.get_full_name()}.update_vars_internal"
+        for s in root.get_substates()
+        if "update_vars_internal" in s.event_handlers
+    )
+    exception = next(
+        f"{s.get_full_name()}.handle_frontend_exception"
+        for s in root.get_substates()
+        if "handle_frontend_exception" in s.event_handlers
+    )
+    assert problem({"name": f"{hydrate}_and_load", "payload": {"vars": None}}) is None
+    display = f"{ProfileState.get_full_name()}.display_name"
+    assert problem({"name": updater, "payload": {"vars": {display: "Ada"}}}) is None
+    assert (
+        problem({"name": setvar, "payload": {"var_name": "name_draft", "value": "A"}})
+        is None
+    )
     cases = {
         "the event is not an object": ["x", 1, None, []],
         "the event has no valid name": [{"name": 5}, {"name": ""}, {"name": "a" * 600}],
@@ -163,8 +180,26 @@ def test_malformed_events_are_named_and_well_formed_ones_pass():
             {"name": f"{room}.set_hand", "payload": {}},
             {"name": f"{ViewState.get_full_name()}.toggle_pin", "payload": {}},
         ],
-        "setvar needs a var name": [
+        "setvar names no setter": [
+            {"name": setvar, "payload": {"var_name": "x", "value": 1}},
+            {"name": setvar, "payload": {"var_name": "‷", "value": 1}},
+        ],
+        "argument var_name has the wrong type": [
             {"name": setvar, "payload": {"var_name": ["x"], "value": 1}}
+        ],
+        "argument vars has the wrong type": [
+            {"name": f"{hydrate}_and_load", "payload": {"vars": "x"}},
+            {"name": f"{updater}", "payload": {"vars": 1.5}},
+        ],
+        "argument info has the wrong type": [
+            {"name": exception, "payload": {"info": 1.0, "component_stack": ""}}
+        ],
+        "vars names no state": [
+            {"name": f"{hydrate}_and_load", "payload": {"vars": {"x": 1}}},
+            {"name": f"{updater}", "payload": {"vars": {"a.b.c": 1}}},
+        ],
+        "router_data.query is not an object": [
+            {"name": f"{room}.enter", "router_data": {"query": "x"}}
         ],
     }
     for reason, events in cases.items():
