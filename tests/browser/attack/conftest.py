@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import itertools
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.browser.attack.raw_client import ROOM, RawClient
 from tests.browser.conftest import new_room_id
 
-__all__ = ["LogWatch", "Raw", "new_room_id", "room_snapshot"]
+__all__ = ["LogWatch", "Raw", "http_client", "new_room_id", "room_snapshot"]
 
 # What an unhandled exception or an error leaves in the server's log.
 PROBLEM_LINE = re.compile(
@@ -31,6 +33,32 @@ EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Interrupt|Disconn
 QUOTED = re.compile(r"'[^']*('|$)")
 
 Raw = Callable[..., RawClient]
+
+_addresses = itertools.count(2)
+
+
+def source_address() -> str:
+    """A loopback address of its own (127.0.0.0/8 is all this machine).
+
+    The HTTP routes limit requests per client address; a test that needs a
+    budget of its own sends from an address no other test used.
+    """
+    n = next(_addresses)
+    return f"127.0.{n // 250 % 250}.{n % 250 + 2}"
+
+
+def http_client(base_url: str, **options: Any) -> httpx.Client:
+    """An HTTP client sending from a fresh loopback address.
+
+    Args:
+        base_url: The app's URL.
+        **options: More ``httpx.Client`` options.
+
+    Returns:
+        The client (use it as a context manager).
+    """
+    transport = httpx.HTTPTransport(local_address=source_address())
+    return httpx.Client(base_url=base_url, transport=transport, **options)
 
 
 @pytest.fixture

@@ -327,7 +327,10 @@ def test_names_accept_real_scripts_and_refuse_bidi_overrides(raw, fresh_room):
         home.wait_for(lambda h=home: h.var(PROFILE, "name_error"), what=repr(name))
         assert home.var(PROFILE, "display_name") != name
         # A stored name the form never checked does not get into a room either.
-        sneaky = raw(name).connect(f"/{fresh_room}")
+        # (A lone surrogate makes the server drop the tab's hydrate event as a
+        # whole: it never gets a page at all.)
+        surrogate = any(0xD800 <= ord(c) <= 0xDFFF for c in name)
+        sneaky = raw(name).connect(f"/{fresh_room}", wait_hydrated=not surrogate)
         sneaky.quiet(1.0)
         assert sneaky.me() is None, name
         assert sneaky.var(SESSION, "room") in ("", None)
