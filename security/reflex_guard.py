@@ -21,7 +21,11 @@ start-up:
   surrogate in a state and then fail to encode the next update, closing the
   socket of every tab that receives it, silently.
 
-These are the only Reflex internals touched here;
+* ``socketio.AsyncServer._handle_eio_message`` (the Socket.IO server Reflex
+  runs): a malformed Socket.IO packet (bad JSON, an unknown packet type, an
+  event without a name) is dropped with one log line instead of a traceback.
+
+These are the only internals touched here;
 ``tests/unit/test_reflex_internals.py`` fails loudly if an upgrade changes
 them.
 """
@@ -37,6 +41,7 @@ import urllib.parse
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import socketio
 from reflex.app import EventNamespace
 from reflex.state import BaseState
 from socketio.exceptions import ConnectionRefusedError as SocketRefusedError
@@ -49,6 +54,7 @@ __all__ = [
     "event_problem",
     "guarded",
     "guarded_events",
+    "guarded_packets",
     "install",
     "installed",
 ]
@@ -256,19 +262,8 @@ def guarded_events(
             else ("a lone surrogate" if find_lone_surrogate(data) else None)
         )
         if problem is not None:
-            count = _refusals.get(sid, 0) + 1
-            if len(_refusals) > _MAX_TRACKED:
-                _refusals.clear()
-            _refusals[sid] = count
-            if count <= _LOGGED_PER_SOCKET:
-                name = data.get("name") if isinstance(data, dict) else None
-                logger.warning(
-                    "dropped an event from %s: %s (%s)%s",
-                    sid,
-                    problem,
-                    (find_lone_surrogate(name) is None and repr(name)[:120]) or "?",
-                    " (further ones not logged)" if count == _LOGGED_PER_SOCKET else "",
-                )
+            name = data.get("name") if isinstance(data, dict) else None
+            _log_refusal(sid, problem, name)
             return None
         return await on_event(self, sid, data)
 
@@ -276,9 +271,56 @@ def guarded_events(
     return checked
 
 
+# What python-socketio raises while decoding and dispatching a bad packet.
+_PACKET_FAULTS = (ValueError, KeyError, IndexError, TypeError)
+
+
+def guarded_packets(
+    handle: Callable[..., Awaitable[Any]],
+) -> Callable[..., Awaitable[Any]]:
+    """Wrap ``AsyncServer._handle_eio_message`` to drop malformed packets.
+
+    Args:
+        handle: The original method (``self, eio_sid, data``).
+
+    Returns:
+        The wrapper: a packet that cannot be decoded or dispatched is logged
+        in one line (a few times per connection) and dropped.
+    """
+
+    @functools.wraps(handle)
+    async def checked(self: Any, eio_sid: str, data: Any) -> Any:
+        try:
+            return await handle(self, eio_sid, data)
+        except _PACKET_FAULTS as fault:
+            _log_refusal(eio_sid, f"a malformed Socket.IO packet ({fault!r:.80})", None)
+            return None
+
+    setattr(checked, _MARK, True)
+    return checked
+
+
+def _log_refusal(sid: str, problem: str, name: object) -> None:
+    count = _refusals.get(sid, 0) + 1
+    if len(_refusals) > _MAX_TRACKED:
+        _refusals.clear()
+    _refusals[sid] = count
+    if count <= _LOGGED_PER_SOCKET:
+        logger.warning(
+            "dropped an event from %s: %s (%s)%s",
+            sid,
+            problem,
+            repr(name)[:120],
+            " (further ones not logged)" if count == _LOGGED_PER_SOCKET else "",
+        )
+
+
 def install() -> None:
-    """Wrap ``on_connect`` and ``on_event`` with the checks (idempotent)."""
+    """Wrap the connection, event and packet handlers (idempotent)."""
     if not installed():
         EventNamespace.on_connect = guarded(EventNamespace.on_connect)  # type: ignore[method-assign]
     if not getattr(EventNamespace.on_event, _MARK, False):
         EventNamespace.on_event = guarded_events(EventNamespace.on_event)  # type: ignore[method-assign]
+    server = socketio.AsyncServer
+    if not getattr(server._handle_eio_message, _MARK, False):
+        server._handle_eio_message = guarded_packets(server._handle_eio_message)  # type: ignore[method-assign]

@@ -208,3 +208,33 @@ def test_malformed_events_are_named_and_well_formed_ones_pass():
     assert "surrogate" in problem(
         {"name": f"{room}.set_hand", "payload": {"raised": "\udc00"}}
     )
+
+
+def test_socketio_dispatches_packets_through_handle_eio_message():
+    import socketio
+
+    original = inspect.unwrap(socketio.AsyncServer._handle_eio_message)
+    assert list(inspect.signature(original).parameters) == ["self", "eio_sid", "data"]
+    assert "Unknown packet type." in inspect.getsource(original)
+    with pytest.raises(ValueError):
+        socketio.packet.Packet(encoded_packet='2["x", {')
+
+
+def test_malformed_packets_are_dropped_not_raised():
+    seen: list[str] = []
+
+    async def original(self, eio_sid, data):
+        seen.append(data)
+        if data != "ok":
+            raise {"v": ValueError, "k": KeyError, "i": IndexError}[data]("bad")
+
+    wrapped = reflex_guard.guarded_packets(original)
+    for data in ("v", "k", "i", "ok"):
+        assert asyncio.run(wrapped(None, "eio-1", data)) is None
+    assert seen == ["v", "k", "i", "ok"]
+
+    async def other(self, eio_sid, data):
+        raise RuntimeError("not a packet fault")
+
+    with pytest.raises(RuntimeError):
+        asyncio.run(reflex_guard.guarded_packets(other)(None, "eio-1", "x"))
