@@ -47,6 +47,8 @@ from records.validation import (
     validate_reference,
     validate_track_id,
 )
+from security import rate_limits
+from security.http_limits import too_many
 
 __all__ = ["MAX_BODY", "TabVerifier", "record_routes"]
 
@@ -93,15 +95,23 @@ def _admin_refusal(request: Request) -> JSONResponse | None:
     return None
 
 
-def record_routes(verify_tab: TabVerifier) -> list[Route]:
+def record_routes(
+    verify_tab: TabVerifier,
+    *,
+    limiter: Callable[[], rate_limits.Limiter] = rate_limits.default_limiter,
+) -> list[Route]:
     """Build the records' routes.
 
-    Rate limits (per client address, shared by all workers) are applied to
-    every route by :class:`security.http_limits.HttpRateLimit` around the app.
+    Floods of any route are refused by :class:`security.http_limits.HttpRateLimit`
+    around the app; here valid reports are counted, shared by all workers:
+    :data:`~security.rate_limits.BUG_REPORTS` per client address and
+    :data:`~security.rate_limits.TRACK_REPORTS` per participant (429
+    ``rate_limited`` with ``Retry-After``, nothing stored).
 
     Args:
         verify_tab: Checks a tab's ``(room, participant, key)`` proof (the
             app passes one backed by :mod:`state.presence`).
+        limiter: Returns the rate limiter (default: the shared one).
 
     Returns:
         Starlette routes to add to the API app.
@@ -112,6 +122,10 @@ def record_routes(verify_tab: TabVerifier) -> list[Route]:
         data = await read_json_object(request, MAX_BODY)
         text = require_field(data, "text", validate_bug_text)
         diagnostics = require_field(data, "diagnostics", validate_diagnostics)
+        address = request.client.host if request.client else "-"
+        limited = await limiter().hit(rate_limits.BUG_REPORTS, address)
+        if limited is not None:
+            return too_many(limited)
         reference = await _store(store.add_bug_report, text, diagnostics)
         logger.warning("records: bug report %s stored", reference)
         return JSONResponse({"reference": reference}, status_code=201)
@@ -126,6 +140,9 @@ def record_routes(verify_tab: TabVerifier) -> list[Route]:
         meeting_id = require_field(data, "meetingId", validate_meeting_id)
         if not await verify_tab(room, participant, key):
             return error_response(403, "not_in_room", "You are not in this room.")
+        limited = await limiter().hit(rate_limits.TRACK_REPORTS, participant)
+        if limited is not None:
+            return too_many(limited)
         row_id = await _store(store.add_track_report, meeting_id, track_id, participant)
         return JSONResponse({"id": row_id}, status_code=201)
 

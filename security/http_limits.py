@@ -1,6 +1,6 @@
 """Rate limits on every ``/api/…`` HTTP route (ASGI middleware).
 
-Each request under ``/api/`` counts against its route's rule (see
+Each request under ``/api/`` counts against its route's flood rule (see
 :mod:`security.rate_limits`) for its client address; past the limit it is
 answered 429 ``{"error": {"code": "rate_limited", "description"}}`` with a
 ``Retry-After`` header, before its body is read or any route runs. Unknown
@@ -19,23 +19,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from starlette.responses import JSONResponse
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.http import error_response
 from security import rate_limits
-from security.rate_limits import Limiter, Rule
+from security.rate_limits import Limiter, RateLimited, Rule
 
-__all__ = ["HTTP_ROUTES", "HttpRateLimit", "route_rule"]
+__all__ = ["HTTP_ROUTES", "HttpRateLimit", "route_rule", "too_many"]
 
 # (path, rule): an exact path, or a prefix when it ends with "/".
 HTTP_ROUTES: tuple[tuple[str, Rule], ...] = (
     ("/api/heartbeat", rate_limits.HTTP_PRESENCE),
     ("/api/leave", rate_limits.HTTP_PRESENCE),
-    ("/api/bug-report", rate_limits.HTTP_BUG_REPORT),
-    ("/api/track-report", rate_limits.HTTP_TRACK_REPORT),
-    ("/api/meetings/", rate_limits.HTTP_ADMIN_READ),
-    ("/api/bug-reports/", rate_limits.HTTP_ADMIN_READ),
-    ("/api/health", rate_limits.HTTP_HEALTH),
+    ("/api/bug-report", rate_limits.HTTP_ROUTE),
+    ("/api/track-report", rate_limits.HTTP_ROUTE),
+    ("/api/meetings/", rate_limits.HTTP_ROUTE),
+    ("/api/bug-reports/", rate_limits.HTTP_ROUTE),
+    ("/api/health", rate_limits.HTTP_ROUTE),
 )
 OTHER_ROUTE = "/api/*"
 
@@ -54,7 +55,7 @@ def route_rule(path: str) -> tuple[str, Rule] | None:
     for route, rule in HTTP_ROUTES:
         if path == route or (route.endswith("/") and path.startswith(route)):
             return route, rule
-    return OTHER_ROUTE, rate_limits.HTTP_OTHER
+    return OTHER_ROUTE, rate_limits.HTTP_ROUTE
 
 
 class HttpRateLimit:
@@ -97,9 +98,21 @@ class HttpRateLimit:
         if limited is None:
             await self.app(scope, receive, send)
             return
-        response = JSONResponse(
-            {"error": {"code": limited.rule.code, "description": limited.description}},
-            status_code=429,
-            headers={"Retry-After": limited.retry_after_header},
-        )
-        await response(scope, receive, send)
+        await too_many(limited)(scope, receive, send)
+
+
+def too_many(limited: RateLimited) -> Response:
+    """The 429 answer of a refusal, in the one error shape of the routes.
+
+    Args:
+        limited: The refusal.
+
+    Returns:
+        429 ``{"error": {"code", "description"}}`` with ``Retry-After``.
+    """
+    return error_response(
+        429,
+        limited.rule.code,
+        limited.description,
+        headers={"Retry-After": limited.retry_after_header},
+    )

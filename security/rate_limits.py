@@ -16,11 +16,11 @@ Rule                        Limit          Counted per
 ``CHAT``                    5 / 2 seconds  participant (chat messages)
 ``HTTP_PRESENCE``           20 / second    client address and route
                                            (``/api/heartbeat``, ``/api/leave``)
-``HTTP_BUG_REPORT``         5 / minute     client address
-``HTTP_TRACK_REPORT``       60 / minute    client address
-``HTTP_ADMIN_READ``         60 / minute    client address and route
-``HTTP_HEALTH``             20 / second    client address
-``HTTP_OTHER``              20 / second    client address (any other /api/…)
+``HTTP_ROUTE``              20 / second    client address and route (every
+                                           other ``/api/…`` route; unknown
+                                           paths share one)
+``BUG_REPORTS``             5 / minute     client address (valid reports)
+``TRACK_REPORTS``           30 / minute    participant (proven reports)
 ==========================  =============  ==================================
 
 Why these numbers: a join makes about 2 + 2 × (tracks pulled) Calls requests,
@@ -28,7 +28,11 @@ a recovery a burst of the same size, and joining a 50-person meeting pulls
 100 tracks in a handful of ``tracks/new`` requests, so a tab stays far below
 20 requests a second and 300 a minute; a tab opens one session per join or
 recovery (5 a minute leaves room for repeated recoveries). A heartbeat comes
-every 5 s per tab: 20 a second per address is 100 tabs behind one NAT.
+every 5 s per tab: 20 a second per address is 100 tabs behind one NAT. The
+HTTP_ rules stop floods before a route runs (:mod:`security.http_limits`);
+the per-minute report rules count only reports about to be stored, so a
+malformed request gets its own error, not a rate limit, and a person's typo
+costs no budget. Admin reads need the admin token: the flood rule is enough.
 
 Storage: in memory when Reflex runs without Redis (one worker), in Redis when
 ``REFLEX_REDIS_URL`` (``rx.Config.redis_url``) is set, so all workers share
@@ -65,17 +69,15 @@ from limits.errors import StorageError
 from core.problems import Problem
 
 __all__ = [
+    "BUG_REPORTS",
     "CALLS_ROOM",
     "CALLS_SESSIONS_NEW",
     "CALLS_TAB_PER_MINUTE",
     "CALLS_TAB_PER_SECOND",
     "CHAT",
-    "HTTP_ADMIN_READ",
-    "HTTP_BUG_REPORT",
-    "HTTP_HEALTH",
-    "HTTP_OTHER",
     "HTTP_PRESENCE",
-    "HTTP_TRACK_REPORT",
+    "HTTP_ROUTE",
+    "TRACK_REPORTS",
     "Limiter",
     "RateLimited",
     "RefusalLog",
@@ -154,15 +156,11 @@ CHAT = Rule(
     code="chat_rate_limited",
 )
 HTTP_PRESENCE = Rule("http-presence", 20, 1)
-HTTP_BUG_REPORT = Rule(
-    "http-bug-report", 5, 60, "Too many reports; try again in {wait} s."
+HTTP_ROUTE = Rule("http-route", 20, 1)
+BUG_REPORTS = Rule("bug-reports", 5, 60, "Too many reports; try again in {wait} s.")
+TRACK_REPORTS = Rule(
+    "track-reports", 30, 60, "Too many reports; try again in {wait} s."
 )
-HTTP_TRACK_REPORT = Rule(
-    "http-track-report", 60, 60, "Too many reports; try again in {wait} s."
-)
-HTTP_ADMIN_READ = Rule("http-admin-read", 60, 60)
-HTTP_HEALTH = Rule("http-health", 20, 1)
-HTTP_OTHER = Rule("http-other", 20, 1)
 
 
 @dataclass(frozen=True)

@@ -11,14 +11,12 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 from starlette.applications import Starlette
-from starlette.middleware import Middleware
 
 import app.api as app_api
 from records import db, store
 from records.models import Attendance, BugReport, TrackReport
 from records.routes import MAX_BODY, record_routes
 from security import rate_limits
-from security.http_limits import HttpRateLimit
 from security.rate_limits import Limiter
 from state import presence
 from tests.records.db_support import count_rows
@@ -273,17 +271,18 @@ def test_declared_length_too_large_is_refused_at_once(client):
     assert response.status_code == 413
 
 
-def test_bug_reports_are_rate_limited_per_address(migrated_url):
-    limit = rate_limits.HTTP_BUG_REPORT.amount
+def test_valid_bug_reports_are_rate_limited_per_address(migrated_url):
+    limit = rate_limits.BUG_REPORTS.amount
     limiter = Limiter()  # one budget for the requests below (one "worker")
-    routes = record_routes(verify_tab=lambda *_: asyncio.sleep(0, result=True))
-    api = Starlette(
-        routes=routes, middleware=[Middleware(HttpRateLimit, limiter=lambda: limiter)]
+    routes = record_routes(
+        verify_tab=lambda *_: asyncio.sleep(0, result=True), limiter=lambda: limiter
     )
     db.use_database(migrated_url)
     try:
-        client = Client(api, client_host="10.1.1.1")
+        client = Client(Starlette(routes=routes), client_host="10.1.1.1")
         body = {"text": "t", "diagnostics": {}}
+        for _ in range(3):  # mistakes get their own error and cost no budget
+            assert client.post("/api/bug-report", json={"text": "t"}).status_code == 422
         for _ in range(limit):
             assert client.post("/api/bug-report", json=body).status_code == 201
         before = count_rows(migrated_url, BugReport)
@@ -291,7 +290,7 @@ def test_bug_reports_are_rate_limited_per_address(migrated_url):
         assert limited.status_code == 429 and error_code(limited) == "rate_limited"
         assert 1 <= int(limited.headers["Retry-After"]) <= 60
         assert count_rows(migrated_url, BugReport) == before
-        other = Client(api, client_host="10.1.1.2")
+        other = Client(Starlette(routes=routes), client_host="10.1.1.2")
         assert other.post("/api/bug-report", json=body).status_code == 201
     finally:
         db.use_database(None)
@@ -324,6 +323,26 @@ def test_track_report_from_a_present_tab_is_stored(client, tabs, migrated_url):
         "session1/video",
         body["meetingId"],
     )
+
+
+def test_track_reports_are_rate_limited_per_participant(migrated_url):
+    limiter = Limiter()
+    routes = record_routes(
+        verify_tab=lambda *_: asyncio.sleep(0, result=True), limiter=lambda: limiter
+    )
+    db.use_database(migrated_url)
+    try:
+        client = Client(Starlette(routes=routes))
+        body = track_body()
+        for _ in range(rate_limits.TRACK_REPORTS.amount):
+            assert client.post("/api/track-report", json=body).status_code == 201
+        before = count_rows(migrated_url, TrackReport)
+        limited = client.post("/api/track-report", json=body)
+        assert limited.status_code == 429 and error_code(limited) == "rate_limited"
+        assert count_rows(migrated_url, TrackReport) == before
+        assert client.post("/api/track-report", json=track_body()).status_code == 201
+    finally:
+        db.use_database(None)
 
 
 @pytest.mark.parametrize(
