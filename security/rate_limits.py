@@ -82,7 +82,8 @@ __all__ = [
     "RateLimited",
     "RefusalLog",
     "Rule",
-    "check_calls_request",
+    "calls_tab_checks",
+    "check_calls_room",
     "default_limiter",
     "hit",
     "hit_all",
@@ -466,39 +467,38 @@ async def hit_all(
     return await default_limiter().hit_all(checks, log_as=log_as)
 
 
-def calls_checks(tab: str, room: str, op: object) -> list[tuple[Rule, tuple[str]]]:
-    """The rules one Calls request of a tab counts against, in order.
+def calls_tab_checks(tab: str, op: object) -> list[tuple[Rule, tuple[str]]]:
+    """The tab's rules one Calls request counts against, in order.
+
+    Counted when the event arrives (:mod:`security.calls_throttle`), before
+    Reflex processes it, so a refused request costs the room nothing.
 
     Args:
         tab: The tab's client token.
-        room: The tab's room ("" when it is in none).
         op: The requested operation (any value the browser sent).
 
     Returns:
-        ``(rule, keys)`` pairs: ``sessions/new`` first, then the tab's
-        rules, then the room's.
+        ``(rule, keys)`` pairs: ``sessions/new`` first, then the tab's rules.
     """
     checks: list[tuple[Rule, tuple[str]]] = []
     if op == "sessions/new":
         checks.append((CALLS_SESSIONS_NEW, (tab,)))
     checks += [(CALLS_TAB_PER_SECOND, (tab,)), (CALLS_TAB_PER_MINUTE, (tab,))]
-    if room:
-        checks.append((CALLS_ROOM, (room,)))
     return checks
 
 
-async def check_calls_request(
-    tab: str, room: str, op: object, *, log_as: str | None = None
+async def check_calls_room(
+    room: str, *, log_as: str | None = None
 ) -> RateLimited | None:
-    """Count one Calls request of a tab against its and its room's limits.
+    """Count one Calls request against its room's limit (all tabs together).
 
     Args:
-        tab: The tab's client token.
-        room: The tab's room ("" when it is in none).
-        op: The requested operation.
+        room: The tab's room ("" when it is in none: nothing is counted).
         log_as: Who, in plain words, for the log line of a refusal.
 
     Returns:
         None when allowed, else the refusal (nothing may be forwarded).
     """
-    return await hit_all(calls_checks(tab, room, op), log_as=log_as)
+    if not room:
+        return None
+    return await hit(CALLS_ROOM, room, log_as=log_as)

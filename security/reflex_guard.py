@@ -19,7 +19,9 @@ start-up:
   UTF-8 cannot encode it). Reflex would otherwise log a traceback for every
   malformed event (a cheap way to flood the log), and it would store a
   surrogate in a state and then fail to encode the next update, closing the
-  socket of every tab that receives it, silently.
+  socket of every tab that receives it, silently;
+* and a Calls request over its tab's rate limits is answered at once and
+  dropped (:mod:`security.calls_throttle`), so it costs the room nothing.
 
 * ``socketio.AsyncServer._handle_eio_message`` (the Socket.IO server Reflex
   runs): a malformed Socket.IO packet (bad JSON, an unknown packet type, an
@@ -47,6 +49,7 @@ from reflex.state import BaseState
 from socketio.exceptions import ConnectionRefusedError as SocketRefusedError
 
 from core.text import find_lone_surrogate
+from security import calls_throttle
 from security.tokens import is_client_token
 
 __all__ = [
@@ -265,6 +268,8 @@ def guarded_events(
             name = data.get("name") if isinstance(data, dict) else None
             _log_refusal(sid, problem, name)
             return None
+        if await calls_throttle.refused(self, sid, data):
+            return None  # over the tab's Calls limits: answered, not processed
         return await on_event(self, sid, data)
 
     setattr(checked, _MARK, True)

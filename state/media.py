@@ -33,11 +33,23 @@ from state.registered_app import registered_app
 from state.room import RoomState, room_state_token
 from state.session import SessionState
 
-__all__ = ["MediaState", "reply_script"]
+__all__ = ["MediaState", "reply_script", "valid_request_id"]
 
 logger = logging.getLogger("meet.media")
 
 _REQUEST_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
+
+
+def valid_request_id(value: object) -> bool:
+    """Whether ``value`` is a request id the bridge may use (and a reply echo).
+
+    Args:
+        value: The ``id`` of a request, as sent.
+
+    Returns:
+        True for 1-32 letters, digits, ``_`` or ``-``.
+    """
+    return isinstance(value, str) and bool(_REQUEST_ID.fullmatch(value))
 
 
 def reply_script(request_id: str, reply: dict[str, object]) -> str:
@@ -91,11 +103,10 @@ class MediaState(rx.State):
         )
         session = await root.get_state(SessionState)
         participant, room = session.participant_id, session.room
-        limited = await rate_limits.check_calls_request(
-            self.router.session.client_token,
-            room,
-            request.get("op"),
-            log_as=f"Calls requests of {participant or '-'} in room {room or '-'}",
+        # The tab's own limits were counted as the event arrived
+        # (security.calls_throttle); the room's needs the room.
+        limited = await rate_limits.check_calls_room(
+            room, log_as=f"Calls requests in room {room} ({participant or '-'})"
         )
         if limited is not None:  # the room is not read, nothing is forwarded
             reply = {"status": 429, "error": limited.error()}

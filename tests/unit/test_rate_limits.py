@@ -15,7 +15,7 @@ from security.rate_limits import (
     RateLimited,
     RefusalLog,
     Rule,
-    calls_checks,
+    calls_tab_checks,
     storage_uri,
 )
 from tests.support import free_port
@@ -223,17 +223,35 @@ def test_default_limiter_follows_reflex_config(monkeypatch, redis_url):
     assert asyncio.run(shared()) == (True, True)
 
 
-def test_calls_checks_most_specific_first_room_last():
-    rules = [rule for rule, _ in calls_checks("tab", "room", "sessions/new")]
+def test_calls_tab_checks_most_specific_first():
+    rules = [rule for rule, _ in calls_tab_checks("tab", "sessions/new")]
     assert rules == [
         rate_limits.CALLS_SESSIONS_NEW,
         rate_limits.CALLS_TAB_PER_SECOND,
         rate_limits.CALLS_TAB_PER_MINUTE,
-        rate_limits.CALLS_ROOM,
     ]
-    other = calls_checks("tab", "", ["sessions/new"])  # junk op, no room
-    assert [rule for rule, _ in other] == rules[1:3]
+    other = calls_tab_checks("tab", ["sessions/new"])  # junk op
+    assert [rule for rule, _ in other] == rules[1:]
     assert all(keys == ("tab",) for _, keys in other)
+
+
+def test_the_room_limit_counts_all_tabs_of_a_room():
+    rule = rate_limits.CALLS_ROOM
+
+    async def go() -> tuple:
+        # Count the room's budget down to one, then two requests and another room.
+        for _ in range(rule.amount - 1):
+            await rate_limits.default_limiter().hit(rule, "busy")
+        return (
+            await rate_limits.check_calls_room("busy"),
+            await rate_limits.check_calls_room("busy"),
+            await rate_limits.check_calls_room("quiet"),
+            await rate_limits.check_calls_room(""),
+        )
+
+    last, over, other, no_room = asyncio.run(go())
+    assert last is None and other is None and no_room is None
+    assert isinstance(over, RateLimited) and over.rule is rule
 
 
 def test_a_tab_over_its_limit_does_not_spend_its_room_budget():
