@@ -31,7 +31,8 @@ from core import roster
 from core.validation import normalise_room_name, validate_tab_key
 from records.routes import record_routes
 from records.validation import validate_participant_id
-from security.http_limits import HttpRateLimit
+from security.http_limits import HttpRateLimit, check_presence
+from security.tokens import check_tab_key
 from state import membership, presence
 
 __all__ = ["api"]
@@ -49,13 +50,27 @@ class _TabProof:
 
 
 async def _read_proof(request: Request) -> _TabProof:
-    """Read the tab's ``{"room", "participant", "key"}`` (refusing bad ones)."""
-    data = await http.read_json_object(request, MAX_PRESENCE_BODY)
-    return _TabProof(
-        room=http.require_field(data, "room", normalise_room_name),
-        participant=http.require_field(data, "participant", validate_participant_id),
-        key=http.require_field(data, "key", validate_tab_key),
-    )
+    """Read the tab's ``{"room", "participant", "key"}`` (refusing bad ones).
+
+    Rate-limited per tab when the key is valid, else per client address
+    (:func:`security.http_limits.check_presence`).
+    """
+    address = request.client.host if request.client else "-"
+    try:
+        data = await http.read_json_object(request, MAX_PRESENCE_BODY)
+        proof = _TabProof(
+            room=http.require_field(data, "room", normalise_room_name),
+            participant=http.require_field(
+                data, "participant", validate_participant_id
+            ),
+            key=http.require_field(data, "key", validate_tab_key),
+        )
+    except http.HttpError:
+        await check_presence(address, None)
+        raise
+    proven = check_tab_key(proof.room, proof.participant, proof.key)
+    await check_presence(address, (proof.room, proof.participant) if proven else None)
+    return proof
 
 
 @http.api_endpoint

@@ -1,7 +1,8 @@
 """Rate limits on every ``/api/…`` HTTP route (ASGI middleware).
 
-Each request under ``/api/`` counts against its route's flood rule (see
-:mod:`security.rate_limits`) for its client address; past the limit it is
+Each request under ``/api/`` (but heartbeats and leave beacons, which count
+per tab, see :func:`check_presence`) counts against its route's flood rule
+(see :mod:`security.rate_limits`) for its client address; past the limit it is
 answered 429 ``{"error": {"code": "rate_limited", "description"}}`` with a
 ``Retry-After`` header, before its body is read or any route runs. Unknown
 ``/api/`` paths share one rule, so made-up paths cannot mint new counters.
@@ -22,16 +23,23 @@ from collections.abc import Callable
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.http import error_response
+from app.http import HttpError, error_response
 from security import rate_limits
 from security.rate_limits import Limiter, RateLimited, Rule
 
-__all__ = ["HTTP_ROUTES", "HttpRateLimit", "route_rule", "too_many"]
+__all__ = [
+    "HTTP_ROUTES",
+    "HttpRateLimit",
+    "check_presence",
+    "route_rule",
+    "too_many",
+]
 
-# (path, rule): an exact path, or a prefix when it ends with "/".
-HTTP_ROUTES: tuple[tuple[str, Rule], ...] = (
-    ("/api/heartbeat", rate_limits.HTTP_PRESENCE),
-    ("/api/leave", rate_limits.HTTP_PRESENCE),
+# (path, rule): an exact path, or a prefix when it ends with "/". None: the
+# route counts for itself (presence: see check_presence).
+HTTP_ROUTES: tuple[tuple[str, Rule | None], ...] = (
+    ("/api/heartbeat", None),
+    ("/api/leave", None),
     ("/api/bug-report", rate_limits.HTTP_ROUTE),
     ("/api/track-report", rate_limits.HTTP_ROUTE),
     ("/api/meetings/", rate_limits.HTTP_ROUTE),
@@ -48,14 +56,51 @@ def route_rule(path: str) -> tuple[str, Rule] | None:
         path: The request path.
 
     Returns:
-        ``(label, rule)`` for paths under ``/api``, None for the rest.
+        ``(label, rule)`` for paths under ``/api``, None for the rest and
+        for the presence routes (they count for themselves).
     """
     if path != "/api" and not path.startswith("/api/"):
         return None
     for route, rule in HTTP_ROUTES:
         if path == route or (route.endswith("/") and path.startswith(route)):
-            return route, rule
+            return None if rule is None else (route, rule)
     return OTHER_ROUTE, rate_limits.HTTP_ROUTE
+
+
+async def check_presence(
+    address: str,
+    tab: tuple[str, str] | None,
+    limiter: Callable[[], Limiter] = rate_limits.default_limiter,
+) -> None:
+    """Count a heartbeat or leave beacon; refuse it past its limit.
+
+    A request that proves a tab (a valid tab key) counts for that tab only,
+    so nobody sharing the address can crowd it out; anything else (a wrong
+    key, a malformed body) counts for the client address.
+
+    Args:
+        address: The client address.
+        tab: ``(room, participant)`` when the key is valid, else None.
+        limiter: Returns the limiter (default: the shared one).
+
+    Raises:
+        HttpError: 429 ``rate_limited`` with ``Retry-After``.
+    """
+    if tab is not None:
+        limited = await limiter().hit(
+            rate_limits.PRESENCE_TAB, *tab, log_as=f"tab {tab[1]} in room {tab[0]}"
+        )
+    else:
+        limited = await limiter().hit(
+            rate_limits.PRESENCE_UNPROVEN, address, log_as=f"{address} on presence"
+        )
+    if limited is not None:
+        raise HttpError(
+            429,
+            limited.rule.code,
+            limited.description,
+            headers={"Retry-After": limited.retry_after_header},
+        )
 
 
 class HttpRateLimit:

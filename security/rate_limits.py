@@ -14,8 +14,10 @@ Rule                        Limit          Counted per
 ``CALLS_TAB_PER_MINUTE``    300 / minute   tab (every Calls request)
 ``CALLS_ROOM``              200 / second   room (Calls requests of all tabs)
 ``CHAT``                    5 / 2 seconds  participant (chat messages)
-``HTTP_PRESENCE``           20 / second    client address and route
-                                           (``/api/heartbeat``, ``/api/leave``)
+``PRESENCE_TAB``            5 / second     tab (heartbeats and leave beacons
+                                           with a valid tab key)
+``PRESENCE_UNPROVEN``       20 / second    client address (heartbeats and
+                                           beacons that prove no tab)
 ``HTTP_ROUTE``              20 / second    client address and route (every
                                            other ``/api/…`` route; unknown
                                            paths share one)
@@ -28,8 +30,11 @@ a recovery a burst of the same size, and joining a 50-person meeting pulls
 100 tracks in a handful of ``tracks/new`` requests, so a tab stays far below
 20 requests a second and 300 a minute; a tab opens one session per join or
 recovery (5 a minute leaves room for repeated recoveries). A heartbeat comes
-every 5 s per tab: 20 a second per address is 100 tabs behind one NAT. The
-HTTP_ rules stop floods before a route runs (:mod:`security.http_limits`);
+every 5 s per tab. Presence requests that prove a tab are never counted
+per address, so a neighbour behind the same NAT cannot get your tab swept
+out by flooding; only requests that prove nothing share the address's
+budget. The HTTP_ rules stop floods before a route runs
+(:mod:`security.http_limits`);
 the per-minute report rules count only reports about to be stored, so a
 malformed request gets its own error, not a rate limit, and a person's typo
 costs no budget. Admin reads need the admin token: the flood rule is enough.
@@ -75,8 +80,9 @@ __all__ = [
     "CALLS_TAB_PER_MINUTE",
     "CALLS_TAB_PER_SECOND",
     "CHAT",
-    "HTTP_PRESENCE",
     "HTTP_ROUTE",
+    "PRESENCE_TAB",
+    "PRESENCE_UNPROVEN",
     "TRACK_REPORTS",
     "Limiter",
     "RateLimited",
@@ -156,7 +162,8 @@ CHAT = Rule(
     "You are sending messages too fast; try again in {wait} s.",
     code="chat_rate_limited",
 )
-HTTP_PRESENCE = Rule("http-presence", 20, 1)
+PRESENCE_TAB = Rule("presence-tab", 5, 1)
+PRESENCE_UNPROVEN = Rule("presence-unproven", 20, 1)
 HTTP_ROUTE = Rule("http-route", 20, 1)
 BUG_REPORTS = Rule("bug-reports", 5, 60, "Too many reports; try again in {wait} s.")
 TRACK_REPORTS = Rule(

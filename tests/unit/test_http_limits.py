@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 
 import httpx
 import pytest
@@ -15,13 +16,15 @@ import app.api as app_api
 from security import rate_limits
 from security.http_limits import OTHER_ROUTE, HttpRateLimit, route_rule
 from security.rate_limits import Limiter
+from security.tokens import check_tab_key, tab_key
+from state import membership, presence
 
 
 @pytest.mark.parametrize(
     ("path", "expected"),
     [
-        ("/api/heartbeat", ("/api/heartbeat", rate_limits.HTTP_PRESENCE)),
-        ("/api/leave", ("/api/leave", rate_limits.HTTP_PRESENCE)),
+        ("/api/heartbeat", None),  # presence counts per tab, see below
+        ("/api/leave", None),
         ("/api/bug-report", ("/api/bug-report", rate_limits.HTTP_ROUTE)),
         ("/api/bug-reports/x", ("/api/bug-reports/", rate_limits.HTTP_ROUTE)),
         ("/api/meetings/1", ("/api/meetings/", rate_limits.HTTP_ROUTE)),
@@ -47,7 +50,7 @@ def small_app(limiter: Limiter) -> Starlette:
     return Starlette(
         routes=[
             Route("/api/health", ok),
-            Route("/api/heartbeat", ok, methods=["POST"]),
+            Route("/api/bug-report", ok, methods=["POST"]),
             Route("/page", ok),
         ],
         middleware=[Middleware(HttpRateLimit, limiter=lambda: limiter)],
@@ -60,7 +63,7 @@ def client(asgi_app, host: str) -> httpx.AsyncClient:
 
 
 def test_past_the_limit_429_with_retry_after_others_unaffected():
-    limit = rate_limits.HTTP_PRESENCE.amount
+    limit = rate_limits.HTTP_ROUTE.amount
 
     async def go() -> dict:
         asgi = small_app(Limiter())
@@ -68,12 +71,12 @@ def test_past_the_limit_429_with_retry_after_others_unaffected():
             client(asgi, "10.0.0.1") as attacker,
             client(asgi, "10.0.0.2") as other,
         ):
-            flood = [await attacker.post("/api/heartbeat") for _ in range(limit + 30)]
+            flood = [await attacker.get("/api/health") for _ in range(limit + 30)]
             return {
                 "flood": flood,
-                "health": await attacker.get("/api/health"),
+                "route": await attacker.post("/api/bug-report"),
                 "page": [await attacker.get("/page") for _ in range(limit + 5)],
-                "other": await other.post("/api/heartbeat"),
+                "other": await other.get("/api/health"),
             }
 
     got = asyncio.run(go())
@@ -86,26 +89,54 @@ def test_past_the_limit_429_with_retry_after_others_unaffected():
         assert response.json()["error"]["description"]
         assert response.headers["Retry-After"] == "1"
         assert response.headers["content-type"] == "application/json"
-    assert got["health"].status_code == 200  # another route
+    assert got["route"].status_code == 200  # another route
     assert all(r.status_code == 200 for r in got["page"])  # not under /api
     assert got["other"].status_code == 200  # another address
 
 
-def test_the_app_api_is_wrapped():
-    """The app's own API app refuses a flood of heartbeats from one address."""
+@pytest.fixture
+def present(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every tab with a valid key is present (no Reflex app needed)."""
 
-    async def go() -> list[httpx.Response]:
-        async with client(app_api.api, "10.9.9.9") as attacker:
-            return await asyncio.gather(
-                *(attacker.post("/api/heartbeat", content=b"{}") for _ in range(100))
+    async def touch(room: str, participant: str, key: str, now: float):
+        return {participant: now} if check_tab_key(room, participant, key) else None
+
+    async def sweep_room(*_args) -> None:
+        return None
+
+    monkeypatch.setattr(presence, "touch", touch)
+    monkeypatch.setattr(membership, "sweep_room", sweep_room)
+
+
+def test_a_presence_flood_from_an_address_never_crowds_out_a_proven_tab(present):
+    """Wrong keys and junk count per address; a real tab behind the same
+    address (a NAT) keeps its heartbeats, limited only per tab."""
+    room, me = "daily", "p-" + uuid.uuid4().hex[:10]
+    mine = {"room": room, "participant": me, "key": tab_key(room, me)}
+    wrong = {**mine, "key": "0" * 32}
+
+    async def go() -> dict:
+        async with client(app_api.api, "10.9.9.9") as same_address:
+            junk = await asyncio.gather(
+                *(
+                    same_address.post("/api/heartbeat", content=b"{}")
+                    for _ in range(60)
+                ),
+                *(same_address.post("/api/heartbeat", json=wrong) for _ in range(60)),
             )
+            during = await same_address.post("/api/heartbeat", json=mine)
+            own_burst = [
+                await same_address.post("/api/heartbeat", json=mine) for _ in range(10)
+            ]
+            return {"junk": junk, "during": during, "own_burst": own_burst}
 
-    responses = asyncio.run(go())
-    statuses = [r.status_code for r in responses]
-    # The route's own refusal of the invalid bodies, then the rate limit's.
-    assert 429 in statuses
-    assert statuses.count(429) >= 100 - rate_limits.HTTP_PRESENCE.amount
-    assert all(400 <= status < 500 for status in statuses)
-    refused = next(r for r in responses if r.status_code == 429)
+    got = asyncio.run(go())
+    statuses = [r.status_code for r in got["junk"]]
+    assert statuses.count(429) >= 120 - rate_limits.PRESENCE_UNPROVEN.amount
+    assert set(statuses) <= {410, 422, 429}
+    refused = next(r for r in got["junk"] if r.status_code == 429)
     assert int(refused.headers["Retry-After"]) >= 1
     assert refused.json()["error"]["code"] == "rate_limited"
+    assert got["during"].status_code == 204
+    burst = [r.status_code for r in got["own_burst"]]
+    assert 429 in burst and set(burst) == {204, 429}  # the tab's own limit
