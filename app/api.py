@@ -53,22 +53,17 @@ async def _read_proof(request: Request) -> _TabProof:
     """Read the tab's ``{"room", "participant", "key"}`` (refusing bad ones).
 
     Rate-limited per tab when the key is valid, else per client address
-    (:func:`security.http_limits.check_presence`).
+    (:func:`security.http_limits.check_presence`); a malformed request gets
+    its own error.
     """
-    address = request.client.host if request.client else "-"
-    try:
-        data = await http.read_json_object(request, MAX_PRESENCE_BODY)
-        proof = _TabProof(
-            room=http.require_field(data, "room", normalise_room_name),
-            participant=http.require_field(
-                data, "participant", validate_participant_id
-            ),
-            key=http.require_field(data, "key", validate_tab_key),
-        )
-    except http.HttpError:
-        await check_presence(address, None)
-        raise
+    data = await http.read_json_object(request, MAX_PRESENCE_BODY)
+    proof = _TabProof(
+        room=http.require_field(data, "room", normalise_room_name),
+        participant=http.require_field(data, "participant", validate_participant_id),
+        key=http.require_field(data, "key", validate_tab_key),
+    )
     proven = check_tab_key(proof.room, proof.participant, proof.key)
+    address = request.client.host if request.client else "-"
     await check_presence(address, (proof.room, proof.participant) if proven else None)
     return proof
 

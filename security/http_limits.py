@@ -75,8 +75,9 @@ async def check_presence(
     """Count a heartbeat or leave beacon; refuse it past its limit.
 
     A request that proves a tab (a valid tab key) counts for that tab only,
-    so nobody sharing the address can crowd it out; anything else (a wrong
-    key, a malformed body) counts for the client address.
+    so nobody sharing the address can crowd it out; a wrong key counts for
+    the client address. (A malformed request is refused with its own error
+    before this: reading at most 1 KB costs less than counting it.)
 
     Args:
         address: The client address.

@@ -17,7 +17,7 @@ Rule                        Limit          Counted per
 ``PRESENCE_TAB``            5 / second     tab (heartbeats and leave beacons
                                            with a valid tab key)
 ``PRESENCE_UNPROVEN``       20 / second    client address (heartbeats and
-                                           beacons that prove no tab)
+                                           beacons with a wrong key)
 ``HTTP_ROUTE``              20 / second    client address and route (every
                                            other ``/api/…`` route; unknown
                                            paths share one)
@@ -32,7 +32,7 @@ a recovery a burst of the same size, and joining a 50-person meeting pulls
 recovery (5 a minute leaves room for repeated recoveries). A heartbeat comes
 every 5 s per tab. Presence requests that prove a tab are never counted
 per address, so a neighbour behind the same NAT cannot get your tab swept
-out by flooding; only requests that prove nothing share the address's
+out by flooding; only requests with a wrong key share the address's
 budget. The HTTP_ rules stop floods before a route runs
 (:mod:`security.http_limits`);
 the per-minute report rules count only reports about to be stored, so a
