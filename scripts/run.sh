@@ -26,7 +26,7 @@ if [[ -z "${CALLS_APP_ID:-}" && -z "${CALLS_APP_SECRET:-}" ]]; then
   FIFO=$(mktemp -u)
   mkfifo "$FIFO"
   setsid python -m sfu --host 127.0.0.1 --port "${STANDIN_PORT:-0}" \
-    --app-id "$LOCAL_CALLS_APP_ID" --app-secret "$LOCAL_CALLS_SECRET" \
+    --app-id "$LOCAL_CALLS_APP_ID" --app-secret="$LOCAL_CALLS_SECRET" \
     >"$FIFO" 2>"$STANDIN_LOG" &
   STANDIN_PID=$!
   read -r -t 30 READY <"$FIFO" || { echo "[run] the Calls stand-in did not start; see $STANDIN_LOG" >&2; exit 1; }

@@ -191,8 +191,9 @@ def calls_standin(log: Path, **options: str) -> Iterator[dict[str, str]]:
         "0",
         "--app-id",
         "local",
-        "--app-secret",
-        secret,
+        # One argument: a secret may start with "-" (argparse would take it
+        # for an option).
+        f"--app-secret={secret}",
     ]
     for name, value in options.items():
         args += [f"--{name.replace('_', '-')}", value]
