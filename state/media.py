@@ -30,7 +30,7 @@ from core.roster import User
 from security import rate_limits
 from state.calls_backend import calls_client
 from state.registered_app import registered_app
-from state.room import RoomState, room_state_token
+from state.room import RoomState, read_room, room_state_token
 from state.session import SessionState
 
 __all__ = ["MediaState", "reply_script", "valid_request_id"]
@@ -156,9 +156,7 @@ class MediaState(rx.State):
 # not through the tab's link: reading takes no lock at all.
 async def _room_users(room: str) -> tuple[User, ...]:
     """The room's roster, read (no lock, no write) by the room's own token."""
-    root = await registered_app().state_manager.get_state(room_state_token(room))
-    room_state = await root.get_state(RoomState)
-    return room_state._plain_users()
+    return (await read_room(room))._plain_users()
 
 
 async def _record_session(room: str, participant: str, session_id: str) -> None:

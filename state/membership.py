@@ -133,12 +133,9 @@ async def _detach_tab(departure: Departure) -> None:
 
 async def _in_roster(departure: Departure) -> bool:
     """Whether the participant is in the room's roster again (read, no lock)."""
-    from state.room import RoomState, room_state_token
+    from state.room import read_room
 
-    root = await registered_app().state_manager.get_state(
-        room_state_token(departure.room)
-    )
-    users = (await root.get_state(RoomState)).users
+    users = (await read_room(departure.room)).users
     return any(user.id == departure.participant_id for user in users)
 
 
@@ -190,7 +187,7 @@ async def sweep_room(room: str, now: float, seen: dict[str, float]) -> None:
         now: The current time.
         seen: The room's heartbeat times (see :mod:`state.presence`).
     """
-    from state.room import RoomState, room_state_token
+    from state.room import read_room
 
     cutoff = now - roster.HEARTBEAT_TIMEOUT
     stale = {pid for pid, at in seen.items() if at < cutoff}
@@ -199,7 +196,6 @@ async def sweep_room(room: str, now: float, seen: dict[str, float]) -> None:
         await presence.forget(room, stale)
     # Members with no heartbeat record (their arrival was not recorded, or
     # the record was lost): start their clock; swept later if they stay silent.
-    root = await registered_app().state_manager.get_state(room_state_token(room))
-    members = {user.id for user in (await root.get_state(RoomState)).users}
+    members = {user.id for user in (await read_room(room)).users}
     for uid in members - set(seen) - stale:
         await presence.touch_unverified(room, uid, now)

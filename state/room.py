@@ -30,9 +30,16 @@ from records import service
 from security.tokens import ROOM_TOKEN_PREFIX, room_token, tab_key
 from state import membership, presence
 from state.profile import ProfileState
+from state.registered_app import registered_app
 from state.session import SessionState
 
-__all__ = ["ROOM_TOKEN_PREFIX", "RoomState", "room_state_token", "room_token"]
+__all__ = [
+    "ROOM_TOKEN_PREFIX",
+    "RoomState",
+    "read_room",
+    "room_state_token",
+    "room_token",
+]
 
 logger = logging.getLogger("meet.room")
 
@@ -53,6 +60,19 @@ def room_state_token(room: str) -> BaseStateToken:
         code that is not a member's event (HTTP routes, the Calls proxy).
     """
     return BaseStateToken(ident=room_token(room), cls=RoomState)
+
+
+async def read_room(room: str) -> RoomState:
+    """Read a room's ``RoomState`` by its own token: no lock, nothing written.
+
+    Args:
+        room: A normalised room name.
+
+    Returns:
+        The room's state as stored now (for reading only).
+    """
+    root = await registered_app().state_manager.get_state(room_state_token(room))
+    return await root.get_state(RoomState)
 
 
 def _unwrap(value: object) -> object:

@@ -23,7 +23,6 @@ import time
 
 from records import service
 from state import membership, presence
-from state.registered_app import registered_app
 
 __all__ = ["SWEEP_INTERVAL", "run", "sweep_once"]
 
@@ -33,10 +32,9 @@ SWEEP_INTERVAL = 5.0
 
 
 async def _current_meeting(room: str) -> str:
-    from state.room import RoomState, room_state_token
+    from state.room import read_room
 
-    root = await registered_app().state_manager.get_state(room_state_token(room))
-    return (await root.get_state(RoomState)).meeting_id
+    return (await read_room(room)).meeting_id
 
 
 async def sweep_once(now: float | None = None) -> list[str]:
