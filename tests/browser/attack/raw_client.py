@@ -132,10 +132,8 @@ class RosterCopy:
         self.gaps = 0
 
     def apply_snapshot(self, snapshot: Any) -> None:
-        """Replace everything with a snapshot newer than what is held."""
+        """Replace everything with a snapshot (as the browser: it always wins)."""
         if not isinstance(snapshot, dict) or not isinstance(snapshot.get("seq"), int):
-            return
-        if snapshot["seq"] < self.seq:
             return
         self.entries = {u["id"]: u for u in snapshot.get("users") or []}
         self.seq = snapshot["seq"]
