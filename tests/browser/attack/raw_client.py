@@ -117,7 +117,6 @@ class Update:
     events: list[dict[str, Any]]
 
 
-@dataclass
 class RosterCopy:
     """The roster as the browser's store keeps it (``assets/meet/roster_logic.js``).
 
@@ -180,6 +179,7 @@ class RosterCopy:
         return users
 
 
+@dataclass
 class RawClient:
     """A raw Reflex websocket client (see the module docstring).
 
