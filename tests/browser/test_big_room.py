@@ -22,6 +22,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from core.calls_policy import MAX_TRACKS
+from state.room import RoomState
 from tests.browser.big_room import (
     CpuMeter,
     Publisher,
@@ -38,6 +39,8 @@ from tests.browser.conftest import new_room_id
 from tests.browser.room_page import inbound, join, media_ready, tiles
 
 MEMBERS = 40
+# Tiles on a stage page (the first page holds the newcomer and 8 members).
+STAGE_PAGE = 9
 
 
 @pytest.fixture
@@ -87,6 +90,40 @@ def cpu_meter(app_server: dict) -> CpuMeter:
     return CpuMeter(readers)
 
 
+def pulled(page: Page) -> set[str]:
+    """The track ids the tab's media engine has pulled."""
+    return set(page.evaluate("() => [...window.meetMedia.pulled.keys()]"))
+
+
+def requests_listing_tracks(page: Page) -> list[tuple[str, int, str]]:
+    """``(op, tracks listed, error code)`` of the bridge's Calls requests."""
+    return [
+        tuple(row)
+        for row in page.evaluate(
+            """() => {
+                const replies = new Map(window.meetMedia.history
+                    .filter((e) => e.direction === 'response')
+                    .map((e) => [e.id, e.error ? e.error.code : '']));
+                return window.meetMedia.history
+                    .filter((e) => e.direction === 'request' && e.body && e.body.tracks)
+                    .map((e) => [e.op, e.body.tracks.length, replies.get(e.id) ?? 'unanswered']);
+            }"""
+        )
+    ]
+
+
+def offer_size(page: Page) -> tuple[int, int]:
+    """The size of the offer the tab would send now, and its transceivers."""
+    return tuple(
+        page.evaluate(
+            """async () => {
+                const pc = window.meetMedia.pc;
+                return [(await pc.createOffer()).sdp.length, pc.getTransceivers().length];
+            }"""
+        )
+    )
+
+
 def test_a_newcomer_in_a_room_of_40_hears_everyone_and_sees_the_stage(
     app_server, publisher, person
 ):
@@ -117,10 +154,9 @@ def test_a_newcomer_in_a_room_of_40_hears_everyone_and_sees_the_stage(
         )
         report.append(meter.mark("newcomer hears everyone"))
         # The stage's video: the tiles the page shows, every one decoding.
-        expect(tiles(newcomer).first).to_be_visible()
+        expect(tiles(newcomer)).to_have_count(STAGE_PAGE)
         on_stage = stage_videos(newcomer)
-        assert on_stage, "no member's video on the newcomer's stage"
-        assert set(on_stage) <= video
+        assert len(on_stage) == STAGE_PAGE - 1 and set(on_stage) <= video, on_stage
         wait_stats(
             newcomer,
             lambda s: all(s.get(t, {}).get("framesDecoded", 0) > 0 for t in on_stage),
@@ -129,7 +165,6 @@ def test_a_newcomer_in_a_room_of_40_hears_everyone_and_sees_the_stage(
         newcomer.wait_for_timeout(2000)
         second = inbound(newcomer)
         report.append(meter.mark("stage video decoded, media sampled twice"))
-        print("\n" + "\n".join(report))
         silent = [t for t in audio if t not in second]
         assert not silent, diagnose(newcomer, members, silent)
         for track in audio:
@@ -140,18 +175,65 @@ def test_a_newcomer_in_a_room_of_40_hears_everyone_and_sees_the_stage(
             assert second[track]["framesDecoded"] > before, track
             assert second[track]["frameWidth"] > 0, track
         # Video is pulled for the stage only; audio for everyone.
-        pulled = set(newcomer.evaluate("() => [...window.meetMedia.pulled.keys()]"))
-        assert pulled == audio | set(on_stage)
-        # The requests that did it: none above the proxy's limit.
-        sizes = newcomer.evaluate(
-            """() => window.meetMedia.history
-                .filter((e) => e.direction === 'request' && e.body && e.body.tracks)
-                .map((e) => [e.op, e.body.tracks.length])"""
+        assert pulled(newcomer) == audio | set(on_stage)
+        report.append(f"offer size, transceivers: {offer_size(newcomer)}")
+
+        # The next stage page: its video pulled, the first page's closed.
+        newcomer.get_by_test_id("page-next").click()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            page_two = stage_videos(newcomer)
+            if (
+                page_two
+                and not set(page_two) & set(on_stage)
+                and pulled(newcomer) == audio | set(page_two)
+            ):
+                break
+            newcomer.wait_for_timeout(250)
+        else:
+            raise AssertionError(
+                f"page 2 never replaced page 1's video: "
+                f"{requests_listing_tracks(newcomer)[-6:]}"
+            )
+        assert len(page_two) == STAGE_PAGE and set(page_two) <= video, page_two
+        wait_stats(
+            newcomer,
+            lambda s: all(s.get(t, {}).get("framesDecoded", 0) > 0 for t in page_two),
+            "decoded frames on every tile of page 2",
         )
-        pulls = [n for op, n in sizes if op == "tracks/new"]
-        assert max(n for _, n in sizes) <= MAX_TRACKS, sizes
-        assert sum(pulls) >= len(pulled) and len(pulls) >= 2, sizes
+        report.append(meter.mark("stage page 2 shown and decoded"))
+        report.append(f"offer size, transceivers: {offer_size(newcomer)}")
+
+        # Someone on page 2 leaves: their tracks are closed (the offer that
+        # closes them lists every transceiver of a big session).
+        leaving = next(i for i, own in enumerate(tracks) if own["video"] in page_two)
+        members[leaving].call(RoomState, "leave")
+        gone = {tracks[leaving]["audio"], tracks[leaving]["video"]}
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and (
+            pulled(newcomer) & gone
+            or not any(
+                op == "tracks/close" and n == 2
+                for op, n, _ in requests_listing_tracks(newcomer)
+            )
+            or any(
+                error == "unanswered"
+                for _, _, error in requests_listing_tracks(newcomer)
+            )
+        ):
+            newcomer.wait_for_timeout(250)
+        assert not pulled(newcomer) & gone, requests_listing_tracks(newcomer)[-6:]
+        report.append(meter.mark("a member left, their tracks closed"))
+
+        # Every request listed at most the proxy's limit, and none failed.
+        sent = requests_listing_tracks(newcomer)
+        pulls = [n for op, n, _ in sent if op == "tracks/new"]
+        assert max(n for _, n, _ in sent) <= MAX_TRACKS, sent
+        assert len(pulls) >= 3, sent  # publish, then the first pull in two
+        assert [row for row in sent if row[2]] == [], sent
+        report.append(f"requests (op, tracks): {[row[:2] for row in sent]}")
     finally:
+        print("\n" + "\n".join(report))
         leave_all(members)
 
 
