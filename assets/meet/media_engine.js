@@ -21,6 +21,7 @@ import {
   disconnectAction,
   isRetryable,
   isSessionLost,
+  negotiatedCodecs,
   parseTrackId,
   rateLimitDelay,
   readPullAnswer,
@@ -690,6 +691,7 @@ export class MediaEngine {
     try {
       await pc.setRemoteDescription(answer.sessionDescription);
       await pc.setLocalDescription(await pc.createAnswer());
+      this.keepNegotiatedCodecs(pc, new Set(pulled.map(({ mid }) => mid)));
       await this.api("renegotiate", this.sessionId, {
         sessionDescription: { type: "answer", sdp: pc.localDescription.sdp },
       });
@@ -698,6 +700,22 @@ export class MediaEngine {
       // back (closed, backing off) so a later pull asks for them afresh.
       await this.abandonPulls(pulled.map(({ id }) => id), err);
       throw err;
+    }
+  }
+
+  /** Later offers list only the codecs these pulled transceivers were negotiated with. */
+  keepNegotiatedCodecs(pc, mids) {
+    const Receiver = globalThis.RTCRtpReceiver;
+    if (!Receiver?.getCapabilities) return;
+    for (const transceiver of pc.getTransceivers()) {
+      if (!mids.has(transceiver.mid) || !transceiver.setCodecPreferences) continue;
+      try {
+        const kind = transceiver.receiver.track.kind;
+        const keep = negotiatedCodecs(Receiver.getCapabilities(kind)?.codecs, transceiver.receiver.getParameters().codecs);
+        if (keep.length) transceiver.setCodecPreferences(keep);
+      } catch (_) {
+        /* an optimisation only: the offer stays as the browser makes it */
+      }
     }
   }
 

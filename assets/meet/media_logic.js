@@ -65,6 +65,23 @@ export function readPullAnswer(ids, answered) {
 }
 
 /**
+ * The codec preferences that keep a pulled transceiver to what it was
+ * negotiated with: the receiver's capabilities whose MIME type the
+ * negotiation chose. Chrome otherwise lists every codec it has in each
+ * m-line of its later offers (about 5 KB per video m-line instead of 1 KB),
+ * and a tab pulling 50 tracks sends every such offer whole. Empty (change
+ * nothing) unless a media codec (not only rtx/red/fec) was negotiated.
+ * @param {Array<{mimeType: string}>} capabilities RTCRtpReceiver.getCapabilities(kind).codecs
+ * @param {Array<{mimeType: string}>} negotiated receiver.getParameters().codecs
+ */
+export function negotiatedCodecs(capabilities, negotiated) {
+  const chosen = new Set((negotiated || []).map((c) => String(c?.mimeType || "").toLowerCase()));
+  const helpers = /\/(rtx|red|ulpfec|flexfec-03)$/;
+  if (![...chosen].some((mime) => mime && !helpers.test(mime))) return [];
+  return (capabilities || []).filter((c) => chosen.has(String(c?.mimeType || "").toLowerCase()));
+}
+
+/**
  * Failed pulls per track id, with backoff: after the n-th failure a track is
  * pulled again only `firstMs * 2^(n-1)` later (2, 4, 8, 16 s), and after
  * `maxAttempts` failures not at all until its publisher announces another

@@ -3,9 +3,17 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { MAX_TRACKS_PER_REQUEST, chunked, readPullAnswer } from "../../assets/meet/media_logic.js";
+import { MAX_TRACKS_PER_REQUEST, chunked, negotiatedCodecs, readPullAnswer } from "../../assets/meet/media_logic.js";
 
 globalThis.window = globalThis;
+globalThis.RTCRtpReceiver = {
+  getCapabilities: (kind) => ({
+    codecs:
+      kind === "audio"
+        ? [{ mimeType: "audio/opus" }, { mimeType: "audio/G722" }, { mimeType: "audio/PCMU" }]
+        : [{ mimeType: "video/VP8" }, { mimeType: "video/rtx" }, { mimeType: "video/H264" }],
+  }),
+};
 const { MediaEngine } = await import("../../assets/meet/media_engine.js");
 
 const LIMIT = MAX_TRACKS_PER_REQUEST;
@@ -40,12 +48,37 @@ test("readPullAnswer: errors, missing mids and missing tracks failed; strangers 
   assert.deepEqual(readPullAnswer(["a/mic"], undefined), { pulled: [], failed: ["a/mic"] });
 });
 
+test("negotiatedCodecs keeps the receiver's capabilities the negotiation chose", () => {
+  const caps = [
+    { mimeType: "video/VP8", clockRate: 90000 },
+    { mimeType: "video/rtx", clockRate: 90000, sdpFmtpLine: "apt=96" },
+    { mimeType: "video/VP9", clockRate: 90000, sdpFmtpLine: "profile-id=0" },
+    { mimeType: "video/H264", clockRate: 90000 },
+    { mimeType: "video/red", clockRate: 90000 },
+  ];
+  assert.deepEqual(negotiatedCodecs(caps, [{ mimeType: "video/vp8" }, { mimeType: "video/rtx" }]), caps.slice(0, 2));
+  // Nothing negotiated yet, or only a helper codec: change nothing.
+  assert.deepEqual(negotiatedCodecs(caps, []), []);
+  assert.deepEqual(negotiatedCodecs(caps, undefined), []);
+  assert.deepEqual(negotiatedCodecs(caps, [{ mimeType: "video/rtx" }, { mimeType: "video/red" }]), []);
+  assert.deepEqual(negotiatedCodecs(undefined, [{ mimeType: "video/VP8" }]), []);
+});
+
 // ---- the engine against a fake Calls (through the fake proxy) and a fake connection --
 
 class FakeTransceiver {
-  constructor(mid) {
+  constructor(mid, kind = "audio") {
     this.mid = mid;
     this.stopped = false;
+    this.preferences = null;
+    this.receiver = {
+      track: { kind },
+      getParameters: () => ({ codecs: [{ mimeType: kind === "audio" ? "audio/opus" : "video/VP8" }] }),
+    };
+  }
+
+  setCodecPreferences(codecs) {
+    this.preferences = codecs;
   }
 
   stop() {
@@ -161,6 +194,8 @@ test("a pull of 73 tracks: three requests under the limit, each renegotiated bef
   assert.deepEqual(pc.log, ["remote offer", "local answer", "remote offer", "local answer", "remote offer", "local answer"]);
   assert.equal(engine.pulled.size, 73);
   assert.equal(engine.failedPulls.size, 0);
+  // Later offers keep each pulled transceiver to its negotiated codec.
+  assert.ok(pc.transceivers.every((t) => t.preferences?.map((c) => c.mimeType).join() === "audio/opus"));
   for (const id of wanted) assert.equal(engine.midToTrack.get(engine.pulled.get(id).mid), id);
   done();
 });
