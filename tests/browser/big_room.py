@@ -3,8 +3,10 @@
 :class:`Publisher` gives each simulated member's Calls session a real
 PeerConnection (aiortc) publishing a microphone and a camera track into the
 local Calls stand-in, exactly as the browser app names them (``mic``,
-``camera``). Encoding 80 live tracks would take more CPU than the machine has,
-so the tracks replay media encoded once, ahead of time:
+``camera``). No encoder runs: the tracks replay media encoded once, ahead of
+time (40 members publishing, measured on 2 cores: this process 17 % of a core,
+the stand-in receiving it 29 %; with 20 ms audio packets and 10 video frames a
+second, 22 % and 49 %):
 
 * audio: one Opus packet of 60 ms of silence, sent every 60 ms (a muted
   microphone's sound, in a third of the packets a browser would send; a
