@@ -264,3 +264,20 @@ def _listening_inodes(port: int) -> set[str]:
             if state == "0A" and int(local.rsplit(":", 1)[1], 16) == port:
                 found.add(f"socket:[{inode}]")
     return found
+
+
+def cpu_seconds(pids: set[int]) -> float:
+    """CPU seconds (user + system) used so far by the running ``pids``.
+
+    Args:
+        pids: The processes (those gone are left out).
+
+    Returns:
+        Their CPU time in all.
+    """
+    return sum(_cpu_by_pid(pids).values())
+
+
+def rss_mib(pids: set[int]) -> float:
+    """Resident memory of ``pids`` together, in MiB."""
+    return sum(rss_kib(pid) for pid in pids) / 1024
