@@ -38,6 +38,7 @@ if __package__ in (None, ""):  # run as ``python bench/load.py``
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import load_report, procs
+from bench.baseline import BareRoom
 from bench.load_measure import (
     ChangeRun,
     IdleRun,
@@ -55,7 +56,7 @@ from bench.null_calls import null_calls
 from bench.run import stop_on_sigterm
 from bench.scenarios import log
 from bench.servers import app_server
-from bench.sim import Member
+from bench.sim import ActionTimeoutError, Member
 from bench.workdirs import private_workdirs
 from tests.support import ROOT, calls_standin, redis_server
 
@@ -105,8 +106,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--fill-budget",
         type=float,
-        default=300.0,
-        help="seconds per mode for filling rooms; larger sizes are skipped after",
+        default=420.0,
+        help="seconds per mode after which nobody joins the room any more "
+        "(default 420): larger sizes are skipped",
     )
     parser.add_argument(
         "--browsers",
@@ -198,31 +200,6 @@ def scratch_dirs(logs: Path, name: str) -> dict[str, str]:
     }
 
 
-def run_baseline(
-    run: ModeRun, env: dict[str, str], args: argparse.Namespace, logs: Path
-) -> None:
-    """Serve the bare app in this mode and time its shared counter.
-
-    Args:
-        run: Where the figures go.
-        env: The mode's environment.
-        args: The options.
-        logs: The logs folder.
-    """
-    from bench.baseline import measure_baseline
-
-    server_env = {**env, **scratch_dirs(logs, "bare")}
-    with app_server(
-        logs / f"bare-{run.mode}.log", server_env, backend_only=True, cwd=BASELINE_APP
-    ) as (url, _pids):
-        latencies, sizes = measure_baseline(
-            url, args.baseline_changes, settings(args, set())
-        )
-    run.baseline = latencies
-    run.baseline_bytes = sum(sizes) / len(sizes) if sizes else 0.0
-    log(f"bare SharedState: {len(latencies)} changes timed")
-
-
 def settings(args: argparse.Namespace, pids: set[int]) -> Settings:
     """The measurements' settings, with the server's CPU probe."""
     return Settings(
@@ -245,8 +222,40 @@ def warm_up(url: str, s: Settings) -> None:
             member.close()
 
 
+def changes_beside_bare(
+    members: list[Member],
+    bare: BareRoom | None,
+    args: argparse.Namespace,
+    s: Settings,
+) -> ChangeRun:
+    """Time raised hands; with two members, take turns with bare changes.
+
+    Args:
+        members: The room.
+        bare: The bare app's two clients (None: no turns).
+        args: The options (how many of each).
+        s: Settings.
+
+    Returns:
+        The hands' figures (the bare ones go into ``bare``).
+    """
+    run = ChangeRun()
+    if bare is None:
+        return measure_changes(members, args.changes, s, into=run)
+    for turn in range(max(args.changes, args.baseline_changes)):
+        if turn < args.baseline_changes:
+            bare.time(1)
+        if turn < args.changes:
+            measure_changes(members, 1, s, into=run, first=turn)
+    return run
+
+
 def run_sizes(
-    run: ModeRun, url: str, pids: set[int], args: argparse.Namespace
+    run: ModeRun,
+    url: str,
+    pids: set[int],
+    args: argparse.Namespace,
+    bare: BareRoom,
 ) -> tuple[str, list[Member]]:
     """Grow one room through the sizes and measure at each.
 
@@ -255,6 +264,7 @@ def run_sizes(
         url: The app's URL.
         pids: The server's processes (re-read as workers may change).
         args: The options.
+        bare: The bare app's room (timed beside the room of two).
 
     Returns:
         The room and its members (still connected).
@@ -262,15 +272,19 @@ def run_sizes(
     s = settings(args, pids)
     room = f"load-{uuid.uuid4().hex[:8]}"
     members: list[Member] = []
-    filled = 0.0
+    deadline = time.monotonic() + args.fill_budget
     for size in args.sizes:
-        if filled > args.fill_budget:
-            run.skipped.append(f"{size} (filling took {filled:.0f} s already)")
+        if run.skipped:
+            run.skipped.append(str(size))
             continue
         log(f"{run.mode}: filling the room to {size - 1}")
-        started = time.monotonic()
-        fill(members, url, room, size - 1, s)
-        filled += time.monotonic() - started
+        try:
+            fill(members, url, room, size - 1, s, deadline=deadline)
+        except (ActionTimeoutError, AssertionError) as failure:
+            run.skipped.append(
+                f"{size} ({failure}; --fill-budget {args.fill_budget:.0f} s)"
+            )
+            continue
         sized = SizeRun(size)
         run.sizes.append(sized)
         log(f"{run.mode}: member {size} joins")
@@ -290,7 +304,11 @@ def run_sizes(
         )
         log(f"{run.mode}, {size}: {args.changes} raised/lowered hands")
         sized.changes = attempt(
-            sized.errors, "changes", lambda: measure_changes(members, args.changes, s)
+            sized.errors,
+            "changes",
+            lambda b=bare if size == 2 else None: changes_beside_bare(
+                members, b, args, s
+            ),
         )
         log(f"{run.mode}, {size}: private events")
         sized.private = (
@@ -321,7 +339,16 @@ def run_mode(mode: str, args: argparse.Namespace, logs: Path) -> ModeRun:
     browsers = args.browsers == mode
     with contextlib.ExitStack() as stack:
         env = mode_env(mode, stack, logs)
-        run_baseline(run, env, args, logs)
+        bare_url, _bare_pids = stack.enter_context(
+            app_server(
+                logs / f"bare-{mode}.log",
+                {**env, **scratch_dirs(logs, "bare")},
+                backend_only=True,
+                cwd=BASELINE_APP,
+            )
+        )
+        bare = BareRoom(bare_url, settings(args, set())).open()
+        stack.callback(bare.close)
         upstream = None
         if browsers:
             upstream = stack.enter_context(calls_standin(logs / f"standin-{mode}.log"))
@@ -343,7 +370,11 @@ def run_mode(mode: str, args: argparse.Namespace, logs: Path) -> ModeRun:
         log(f"{mode}: warm-up meeting")
         warm_up(url, settings(args, pids))
         run.base_rss_mib = procs.rss_mib(pids)
-        room, members = run_sizes(run, url, pids, args)
+        room, members = run_sizes(run, url, pids, args, bare)
+        if not bare.latencies:  # no room of two: time the bare app alone
+            bare.time(args.baseline_changes)
+        run.baseline = bare.latencies
+        run.baseline_bytes = sum(bare.sizes) / max(len(bare.sizes), 1)
         try:
             if browsers and members:
                 from bench.load_browsers import prove

@@ -17,8 +17,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from playwright.sync_api import Browser, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import sync_playwright
 
 from bench import pages
 from bench.sim import Member, wait_quiet
@@ -105,23 +105,33 @@ def _media(person: pages.Person, other: pages.Person, timeout_ms: float) -> TabP
 
 
 def prove(
-    base_url: str, room: str, members: Sequence[Member], timeout: float
+    base_url: str,
+    room: str,
+    members: Sequence[Member],
+    timeout: float,
+    browser: Browser | None = None,
 ) -> BrowserProof:
     """Two Chromium tabs join ``room`` and check what they show (module docstring).
 
     Args:
         base_url: The app's URL.
         room: The room the simulated members are in.
-        members: The simulated members (one of them raises a hand).
+        members: The simulated members (the newest raises a hand).
         timeout: Longest wait for each check, in seconds.
+        browser: A running Chromium with fake devices (default: launch one).
 
     Returns:
         What each tab showed.
     """
+    if browser is None:
+        with sync_playwright() as playwright:
+            own = pages.launch(playwright)
+            try:
+                return prove(base_url, room, members, timeout, own)
+            finally:
+                own.close()
     result = BrowserProof(len(members))
-    timeout_ms = timeout * 1000
-    with sync_playwright() as playwright, pages.people() as group:
-        browser = pages.launch(playwright)
+    with pages.people() as group:
         try:
             for name in ("Chromium A", "Chromium B"):
                 person = pages.open_person(browser, base_url, name)
@@ -132,16 +142,13 @@ def prove(
                 person.page.get_by_test_id("toggle-participants").click()
             tabs = []
             for index, person in enumerate(group):
-                other = group[1 - index]
-                proof = _media(person, other, timeout_ms)
+                proof = _media(person, group[1 - index], timeout * 1000)
                 proof.sees_other = _shows(person, SHOWS_PERSON, ids[1 - index], timeout)
                 tabs.append(proof)
             _raise_hand(members, group, tabs, timeout)
             result.tabs = tabs
         except (PlaywrightError, pages.MediaNotReadyError, TimeoutError) as failure:
             result.error = str(failure).splitlines()[0][:300]
-        finally:
-            browser.close()
     return result
 
 

@@ -170,6 +170,7 @@ def fill(
     s: Settings,
     *,
     publish: bool = True,
+    deadline: float = float("inf"),
 ) -> None:
     """Bring the room up to ``size`` members (joins not measured).
 
@@ -181,8 +182,14 @@ def fill(
         s: Settings.
         publish: Whether each publishes a null track in the lobby (only
             against the null Calls API).
+        deadline: Give up (``time.monotonic()``) before a join after this.
+
+    Raises:
+        ActionTimeoutError: When the deadline passed or a join timed out.
     """
     while len(members) < size:
+        if time.monotonic() > deadline:
+            raise ActionTimeoutError(f"room filled to {len(members)} only, in time")
         member = Member.open(base_url, f"Sim {len(members) + 1}")
         members.append(member)
         member.enter_lobby(room, s.timeout, publish=publish)
@@ -227,19 +234,28 @@ def measure_join(
     return run
 
 
-def measure_changes(members: Sequence[Member], count: int, s: Settings) -> ChangeRun:
+def measure_changes(
+    members: Sequence[Member],
+    count: int,
+    s: Settings,
+    *,
+    into: ChangeRun | None = None,
+    first: int = 0,
+) -> ChangeRun:
     """Raise or lower hands ``count`` times, members taking turns.
 
     Args:
         members: Everybody in the room (at least two).
         count: How many changes.
         s: Settings.
+        into: Add to these figures (default: new ones).
+        first: The turn to start with (continues an earlier call's turns).
 
     Returns:
         Latencies to every other member and what each received.
     """
-    run = ChangeRun()
-    for index in range(count):
+    run = into if into is not None else ChangeRun()
+    for index in range(first, first + count):
         actor = members[index % len(members)]
         others = [m.client for m in members if m is not actor]
         before = actor.client.mark()
