@@ -22,7 +22,7 @@ from bench.sim import (
     wait_quiet,
     wait_reached,
 )
-from tests.browser.attack.raw_client import SESSION
+from tests.browser.attack.raw_client import FEED, SESSION
 
 __all__ = [
     "PRIVATE_EVENTS",
@@ -40,8 +40,9 @@ __all__ = [
 
 PRIVATE_EVENTS = {
     "calls": "Calls request (`MediaState.calls_request`, tracks/new)",
-    "width": "width report (`SessionState.set_narrow`)",
+    "panel": "participants panel (`SessionState.toggle_participants`)",
     "settings": "device settings (`SessionState.set_settings_open`)",
+    "resync": "roster resync (`RosterFeed.resync`)",
 }
 """Events of one member that change nothing in the room, by short name."""
 
@@ -289,17 +290,23 @@ def _private_action(kind: str, actor: Member) -> tuple[Callable[[], float], Call
             return request["sent"][1]
 
         return send_calls, lambda: request["sent"][0] in client.replies
-    if kind == "width":
-        wanted = not actor.narrow
+    if kind == "panel":
+        wanted = not actor.panel_open
         return (
-            lambda: actor.report_width(narrow=wanted),
-            lambda: client.var(SESSION, "narrow") is wanted,
+            actor.toggle_panel,
+            lambda: client.var(SESSION, "participants_open") is wanted,
         )
     if kind == "settings":
         wanted = not actor.settings_open
         return (
             actor.toggle_settings,
             lambda: client.var(SESSION, "settings_open") is wanted,
+        )
+    if kind == "resync":
+        before = client.mark()
+        return (
+            lambda: client.call(FEED, "resync"),
+            lambda: any(FEED in u.states for u in client.updates_since(before)),
         )
     raise ValueError(f"unknown private event {kind!r}")
 

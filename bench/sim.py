@@ -3,9 +3,10 @@
 A :class:`Member` is a tab without a browser: a raw websocket client
 (:class:`tests.browser.attack.raw_client.RawClient`, which speaks the frames
 Chromium's ``state.js`` sends) that goes through the pages as the real page
-does — the lobby's on_load, the room bridge's width report, the media bridge's
-Calls requests through the proxy (``MediaState.calls_request``), Join, the
-client-side navigation to the meeting page, heartbeats over HTTP every 5 s.
+does — the lobby's on_load, the media bridge's Calls requests through the
+proxy (``MediaState.calls_request``), Join, the client-side navigation to
+the meeting page, heartbeats over HTTP every 5 s; it keeps the roster as the
+browser's store does (snapshot, then numbered changes; a resync on a gap).
 It publishes no media and announces no tracks, so nobody pulls from it.
 
 :func:`observe` sends one action and watches every member: when each other
@@ -56,7 +57,7 @@ class Member:
         client: Its websocket client.
         name: Display name.
         hand: Whether its hand is raised.
-        narrow: The width it last reported (narrow or not).
+        panel_open: Whether its participants panel is open.
         settings_open: Whether its device settings are open.
         session_id: Its Calls session.
         published: Tracks it published (never announced).
@@ -66,7 +67,7 @@ class Member:
     client: RawClient
     name: str
     hand: bool = False
-    narrow: bool = False
+    panel_open: bool = False
     settings_open: bool = False
     session_id: str = ""
     published: int = 0
@@ -90,8 +91,8 @@ class Member:
         """Open the room's lobby, as the lobby page does.
 
         Hydrates ``/<room>`` (on_load: ``require_name``, ``RoomState.enter``),
-        starts heartbeats, reports the width, and creates a Calls session and
-        publishes on it through the proxy, as the media bridge does.
+        starts heartbeats, and creates a Calls session and publishes on it
+        through the proxy, as the media bridge does.
 
         Args:
             room: The room name.
@@ -107,7 +108,6 @@ class Member:
             what=f"{self.name} in room {room}",
         )
         self.start_heartbeats()
-        self.report_width(narrow=False)
         reply = self.wait_reply(self.send_calls("sessions/new"), timeout)
         body = reply.get("body") if isinstance(reply, dict) else None
         self.session_id = body.get("sessionId", "") if isinstance(body, dict) else ""
@@ -136,7 +136,6 @@ class Member:
                 raise ActionTimeoutError(f"{self.name} got no redirect after Join")
             time.sleep(0.005)
         client.navigate(f"/{room}/room")
-        self.report_width(narrow=False)
         return sent
 
     def start_heartbeats(self) -> None:
@@ -145,10 +144,10 @@ class Member:
             self.beating = True
             self.client.start_heartbeats(every=HEARTBEAT_SECONDS)
 
-    def report_width(self, *, narrow: bool) -> float:
-        """The room bridge's width report (``SessionState.set_narrow``)."""
-        self.narrow = narrow
-        return self.client.call(SESSION, "set_narrow", narrow=narrow)
+    def toggle_panel(self) -> float:
+        """Open or close the participants panel (``toggle_participants``)."""
+        self.panel_open = not self.panel_open
+        return self.client.call(SESSION, "toggle_participants")
 
     def toggle_settings(self) -> float:
         """Open or close the device settings (``SessionState.set_settings_open``)."""

@@ -160,6 +160,9 @@ class ReflexSocket:
         """The route's query parameters for a path's segments (None: none)."""
         return None
 
+    def _on_delta(self, delta: dict[str, dict[str, Any]]) -> None:
+        """Follow a delta (after it is merged into :attr:`state`)."""
+
     def _on_event(self, event: dict[str, Any]) -> None:
         """Record an event the server asked the page to run."""
         payload = event.get("payload") or {}
@@ -305,6 +308,7 @@ class ReflexSocket:
         )
         for state_name, changes in delta.items():
             self.state.setdefault(state_name, {}).update(changes)
+        self._on_delta(delta)
         for event in events:
             self._on_event(event)
 

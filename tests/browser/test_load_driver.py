@@ -46,7 +46,7 @@ def test_the_load_driver_reports_a_room_of_two(tmp_path):
     hands = _row(report, "| Raised hand")
     assert "—" not in hands and "not reached" not in hands, hands
     assert "msg" in _row(report, "| Newest member's join"), report
-    for label in ("| Calls request", "| width report", "| device settings"):
+    for label in ("| Calls request", "| participants panel", "| roster resync"):
         assert "msg" in _row(report, label), report
     assert "not measured" not in _row(report, "| 2 members: a change"), report
     # Two members in the warm-up meeting, two in the room.

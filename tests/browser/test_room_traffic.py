@@ -4,8 +4,8 @@ Ten simulated members (``bench.sim``: raw websocket clients speaking the
 frames Chromium sends, heartbeats over HTTP, Calls requests through the
 proxy) join one room of the test app. Then:
 
-* a private event — a Calls request forwarded to Calls, a width report —
-  sends the other members nothing at all;
+* a private event — a Calls request forwarded to Calls, opening the
+  participants panel — sends the other members nothing at all;
 * a raised hand reaches each other member as exactly one message of at most
   1 KB, whatever the room's size.
 
@@ -80,13 +80,15 @@ def test_a_calls_request_sends_the_others_nothing(room_of_ten):
     assert sum(seen.sizes) == 0, _report(seen)
 
 
-def test_a_width_report_sends_the_others_nothing(room_of_ten):
+def test_a_panel_toggle_sends_the_others_nothing(room_of_ten):
+    # The page no longer reports its width (the layout is computed in the
+    # browser); opening the participants panel is the per-tab UI event left.
     actor = room_of_ten[5]
     seen = observe(
-        lambda: actor.report_width(narrow=True),
+        actor.toggle_panel,
         actor.client,
         _others(room_of_ten, actor),
-        answered=lambda: actor.client.var(SESSION, "narrow") is True,
+        answered=lambda: actor.client.var(SESSION, "participants_open") is True,
         key=None,
         quiet=QUIET,
         timeout=TIMEOUT,

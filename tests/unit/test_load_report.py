@@ -6,7 +6,7 @@ import argparse
 
 from bench.load import ModeRun, SizeRun, parse_args
 from bench.load_browsers import BrowserProof, TabProof
-from bench.load_measure import ChangeRun, IdleRun, JoinRun, Traffic
+from bench.load_measure import PRIVATE_EVENTS, ChangeRun, IdleRun, JoinRun, Traffic
 from bench.load_report import render
 
 
@@ -19,7 +19,7 @@ def _size(size: int, *, change_bytes: int, private_bytes: int) -> SizeRun:
     )
     private = {
         kind: Traffic([0] * others, [private_bytes] * others, 1)
-        for kind in ("calls", "width", "settings")
+        for kind in PRIVATE_EVENTS
     }
     return SizeRun(
         size,

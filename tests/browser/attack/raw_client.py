@@ -26,6 +26,7 @@ from state.chat import ChatState
 from state.media import MediaState
 from state.profile import ProfileState
 from state.room import RoomState
+from state.roster_feed import RosterFeed
 from state.session import SessionState
 from tests.reflex_socket import (
     FIELD,
@@ -45,6 +46,7 @@ from tests.reflex_socket import (
 __all__ = [
     "CHAT",
     "DISPLAY_NAME_VAR",
+    "FEED",
     "FIELD",
     "HYDRATE",
     "MEDIA",
@@ -58,6 +60,7 @@ __all__ = [
     "UPDATE_VARS",
     "ConnectRefused",
     "RawClient",
+    "RosterCopy",
     "Update",
     "client_token",
     "http",
@@ -70,11 +73,74 @@ SESSION = SessionState.get_full_name()
 PROFILE = ProfileState.get_full_name()
 CHAT = ChatState.get_full_name()
 MEDIA = MediaState.get_full_name()
+FEED = RosterFeed.get_full_name()
 DISPLAY_NAME_VAR = f"{PROFILE}.display_name{FIELD}"
 
 _RESOLVE = re.compile(
     r"^window\.meetMedia && window\.meetMedia\.resolve\((\"[^\"]*\"), (.*)\)$", re.S
 )
+
+
+class RosterCopy:
+    """The roster as the browser's store keeps it (``assets/meet/roster_logic.js``).
+
+    The server sends a tab a snapshot (``RosterFeed.snapshot``), then numbered
+    changes (``RoomState.roster_log``), and a lobby visitor's own entry alone
+    (``RosterFeed.own``).
+    """
+
+    def __init__(self) -> None:
+        self.entries: dict[str, dict[str, Any]] = {}
+        self.seq = -1
+        self.own: dict[str, Any] = {}
+        self.gaps = 0
+
+    def apply_snapshot(self, snapshot: Any) -> None:
+        """Replace everything with a snapshot newer than what is held."""
+        if not isinstance(snapshot, dict) or not isinstance(snapshot.get("seq"), int):
+            return
+        if snapshot["seq"] < self.seq:
+            return
+        self.entries = {u["id"]: u for u in snapshot.get("users") or []}
+        self.seq = snapshot["seq"]
+        if snapshot.get("own"):
+            self.own = snapshot["own"]
+
+    def apply_log(self, log: Any) -> bool:
+        """Apply the changes not seen yet; False when one is missing."""
+        if not isinstance(log, list) or not log:
+            return True
+        if self.seq < 0:
+            return False
+        for change in sorted(log, key=lambda c: c.get("seq", 0)):
+            seq = change.get("seq", 0)
+            if seq <= self.seq:
+                continue
+            if seq != self.seq + 1:
+                self.gaps += 1
+                return False
+            uid = change.get("id")
+            if change.get("del"):
+                self.entries.pop(uid, None)
+            elif change.get("put"):
+                self.entries[uid] = change["put"]
+            elif change.get("set") and uid in self.entries:
+                entry = {**self.entries[uid], **change["set"]}
+                if "tracks" in change["set"]:
+                    entry["tracks"] = {
+                        **self.entries[uid].get("tracks", {}),
+                        **change["set"]["tracks"],
+                    }
+                self.entries[uid] = entry
+            self.seq = seq
+        return True
+
+    def users(self) -> list[dict[str, Any]]:
+        """The members, plus this tab's own entry while in the lobby."""
+        users = list(self.entries.values())
+        if self.own and self.own.get("id") not in self.entries:
+            users.append(self.own)
+        return users
 
 
 @dataclass
@@ -85,11 +151,13 @@ class RawClient(ReflexSocket):
         base_url: The app's URL (``http://127.0.0.1:port``).
         token: The client token it connects with (any string).
         display_name: Sent as the browser's stored display name, if set.
+        roster: The roster as the browser's store would hold it.
         replies: The Calls proxy's answers by request id.
         heartbeats: HTTP statuses of the heartbeats sent.
     """
 
     display_name: Any = None
+    roster: RosterCopy = field(default_factory=RosterCopy)
     replies: dict[str, dict[str, Any]] = field(default_factory=dict)
     heartbeats: list[int] = field(default_factory=list)
 
@@ -100,6 +168,31 @@ class RawClient(ReflexSocket):
         if self.display_name is None:
             return {}
         return {DISPLAY_NAME_VAR: self.display_name}
+
+    def _on_delta(self, delta: dict[str, Any]) -> None:
+        self._follow_roster(delta)
+
+    def _follow_roster(self, delta: dict[str, Any]) -> None:
+        feed = delta.get(FEED, {})
+        if "snapshot" + FIELD in feed:
+            self.roster.apply_snapshot(feed["snapshot" + FIELD])
+        if feed.get("own" + FIELD):
+            self.roster.own = feed["own" + FIELD]
+        log = delta.get(ROOM, {}).get("roster_log" + FIELD)
+        if log is not None and not self.roster.apply_log(log):
+            # As the browser does: ask for a snapshot.
+            text = json.dumps(
+                [
+                    "event",
+                    {
+                        "name": f"{FEED}.resync",
+                        "router_data": self._router_data(self.path),
+                    },
+                ]
+            )
+            task = asyncio.create_task(self._send_raw("42" + NAMESPACE + "," + text))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
     def _on_event(self, event: dict[str, Any]) -> None:
         super()._on_event(event)
@@ -158,8 +251,8 @@ class RawClient(ReflexSocket):
         return json.loads(body) if body else {}
 
     def users(self) -> list[dict[str, Any]]:
-        """The roster as this client last saw it."""
-        return self.var(ROOM, "users", []) or []
+        """The roster as this client's browser store would hold it."""
+        return self.roster.users()
 
     def me(self) -> dict[str, Any] | None:
         """This client's own roster entry."""
