@@ -31,8 +31,10 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 if __package__ in (None, ""):  # run as ``python bench/load.py``
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -59,6 +61,8 @@ from bench.servers import app_server
 from bench.sim import ActionTimeoutError, Member
 from bench.workdirs import private_workdirs
 from tests.support import ROOT, calls_standin, redis_server
+
+T = TypeVar("T")
 
 MODES = ("single", "redis")
 REDIS_WORKERS = "3"
@@ -147,6 +151,8 @@ class SizeRun:
         changes: Raised and lowered hands.
         private: Private events, by kind.
         errors: Measurements that timed out.
+        busy: How busy the whole machine was (% of all cores) during each
+            measurement, by name.
     """
 
     size: int
@@ -155,6 +161,26 @@ class SizeRun:
     changes: ChangeRun | None = None
     private: dict[str, Traffic] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    busy: dict[str, float] = field(default_factory=dict)
+
+    def measure(self, what: str, action: Callable[[], T]) -> T | None:
+        """Run one measurement, noting how busy the machine was meanwhile.
+
+        A timeout is noted in :attr:`errors` instead of ending the run.
+
+        Args:
+            what: The measurement's name.
+            action: The measurement.
+
+        Returns:
+            Its result, or None when it timed out.
+        """
+        busy0, total0 = procs.machine_busy_seconds()
+        try:
+            return attempt(self.errors, what, action)
+        finally:
+            busy1, total1 = procs.machine_busy_seconds()
+            self.busy[what] = 100.0 * (busy1 - busy0) / max(total1 - total0, 1e-9)
 
 
 @dataclass
@@ -291,20 +317,17 @@ def run_sizes(
         newcomer = Member.open(url, f"Sim {size}")
         others = list(members)
         members.append(newcomer)
-        sized.join = attempt(
-            sized.errors,
+        sized.join = sized.measure(
             "join",
             lambda n=newcomer, o=others: measure_join(n, room, o, s),
         )
         log(f"{run.mode}, {size}: idle {args.idle_seconds:.0f} s")
-        sized.idle = attempt(
-            sized.errors,
+        sized.idle = sized.measure(
             "idle",
             lambda: measure_idle(members, args.idle_seconds, pids),
         )
         log(f"{run.mode}, {size}: {args.changes} raised/lowered hands")
-        sized.changes = attempt(
-            sized.errors,
+        sized.changes = sized.measure(
             "changes",
             lambda b=bare if size == 2 else None: changes_beside_bare(
                 members, b, args, s
@@ -312,11 +335,7 @@ def run_sizes(
         )
         log(f"{run.mode}, {size}: private events")
         sized.private = (
-            attempt(
-                sized.errors,
-                "private",
-                lambda: measure_private(members, args.private, s),
-            )
+            sized.measure("private", lambda: measure_private(members, args.private, s))
             or {}
         )
         for error in sized.errors:

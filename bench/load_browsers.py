@@ -7,8 +7,9 @@ the null Calls API, which hands browser sessions to the local stand-in. Then:
 * each tab shows the other (its tile on stage, or its row in the
   participants panel, which is opened);
 * a simulated member raises a hand and both tabs show it (tile or row);
-* each tab receives the other's audio, and decodes its video when it pulls it
-  (a large room may put the other off the visible stage).
+* each tab receives the other's audio; it pages through the stage (next
+  page) until the other's tile is on it, and then decodes its video (video is
+  pulled for the visible page only).
 """
 
 from __future__ import annotations
@@ -39,7 +40,11 @@ SHOWS_HAND = """([id, label]) => {
     return !!(row && row.querySelector(`[aria-label="${label}"]`));
 }"""
 
-PULLED_VIDEO = "(id) => window.meetMedia.pulled.has(id)"
+ON_STAGE = """(id) => !!document.querySelector(
+    '[data-testid="stage"] [data-testid="participant-tile"]'
+    + `[data-participant-id="${id}"]`)"""
+
+MAX_PAGES = 10
 
 
 @dataclass
@@ -51,14 +56,17 @@ class TabProof:
         sees_other: Whether it showed the other tab's participant.
         hand_ms: Time until it showed the simulated member's hand (None: never).
         audio: Whether it received the other's audio.
-        video: Whether it decoded the other's video (None: not pulled).
+        video: Whether it decoded the other's video.
+        page: The stage page the other's tile was found on (1: the first;
+            0: not found).
     """
 
     name: str
     sees_other: bool = False
     hand_ms: float | None = None
     audio: bool = False
-    video: bool | None = None
+    video: bool = False
+    page: int = 0
 
 
 @dataclass
@@ -91,17 +99,40 @@ class BrowserProof:
         )
 
 
-def _media(person: pages.Person, other: pages.Person, timeout_ms: float) -> TabProof:
-    """Wait for the other's audio (and video if pulled) in one tab."""
+def _media(
+    person: pages.Person, other: pages.Person, other_id: str, timeout_ms: float
+) -> TabProof:
+    """The other's audio, then its tile on the stage (paging) and its video."""
     proof = TabProof(person.name)
     audio = [[other.tracks["mic"], "audio"]]
     proof.audio = not person.page.evaluate(pages.WAIT_FOR_MEDIA, [audio, timeout_ms])
-    if person.page.evaluate(PULLED_VIDEO, other.tracks["camera"]):
+    proof.page = _page_to(person, other_id)
+    if proof.page:
         video = [[other.tracks["camera"], "video"]]
         proof.video = not person.page.evaluate(
             pages.WAIT_FOR_MEDIA, [video, timeout_ms]
         )
     return proof
+
+
+def _page_to(person: pages.Person, other_id: str) -> int:
+    """Click "next page" until the other's tile is on the stage.
+
+    Returns:
+        The page it is on (1: the first), 0 when no page showed it.
+    """
+    page = person.page
+    for number in range(1, MAX_PAGES + 1):
+        try:
+            page.wait_for_function(ON_STAGE, arg=other_id, timeout=2_000)
+            return number
+        except PlaywrightError:
+            pass
+        following = page.get_by_test_id("page-next")
+        if not following.count() or following.is_disabled():
+            return 0
+        following.click()
+    return 0
 
 
 def prove(
@@ -142,7 +173,7 @@ def prove(
                 person.page.get_by_test_id("toggle-participants").click()
             tabs = []
             for index, person in enumerate(group):
-                proof = _media(person, group[1 - index], timeout * 1000)
+                proof = _media(person, group[1 - index], ids[1 - index], timeout * 1000)
                 proof.sees_other = _shows(person, SHOWS_PERSON, ids[1 - index], timeout)
                 tabs.append(proof)
             _raise_hand(members, group, tabs, timeout)

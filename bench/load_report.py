@@ -52,6 +52,11 @@ def _traffic(traffic: Traffic | None) -> str:
     return text
 
 
+def _busy(sized: Any, what: str) -> str:
+    busy = sized.busy.get(what)
+    return f" (machine {busy:.0f} % busy)" if busy is not None else ""
+
+
 def _row(label: str, runs: list[Any], cell: Callable[[Any], str]) -> str:
     cells = []
     for sized in runs:
@@ -83,6 +88,7 @@ def mode_table(run: Any) -> list[str]:
             lambda s: (
                 _latencies(s.changes.latencies)
                 + (f", {s.changes.missing} not reached" if s.changes.missing else "")
+                + _busy(s, "changes")
             ),
         ),
         _row(
@@ -127,6 +133,7 @@ def mode_table(run: Any) -> list[str]:
             lambda s: (
                 f"{s.join.settled_seconds:.2f} (lobby {s.join.lobby_seconds:.2f})"
                 + (f", {s.join.missing} not reached" if s.join.missing else "")
+                + _busy(s, "join")
             ),
         ),
         _row(
@@ -187,9 +194,11 @@ def _proof(proof: Any) -> str:
     parts = []
     for tab in proof.tabs:
         hand = f"{tab.hand_ms:.0f} ms" if tab.hand_ms is not None else "not shown"
-        video = {None: "video not pulled", True: "video decoded", False: "no video"}[
-            tab.video
-        ]
+        video = (
+            f"video decoded (stage page {tab.page})"
+            if tab.video
+            else ("no video" if tab.page else "the other's tile on no stage page")
+        )
         parts.append(
             f"{tab.name}: {'sees' if tab.sees_other else 'does not see'} the other, "
             f"hand shown {hand}, {'audio received' if tab.audio else 'no audio'}, "

@@ -27,6 +27,7 @@ def _size(size: int, *, change_bytes: int, private_bytes: int) -> SizeRun:
         idle=IdleRun(10.0, 1.0, 200.0 + size, [0.0] * size, 30.0),
         changes=changes,
         private=private,
+        busy={"changes": 40.0},
     )
 
 
@@ -38,7 +39,7 @@ def _run(mode: str, *, change_bytes: int, private_bytes: int) -> ModeRun:
     ]
     run.baseline = [0.004 + 0.0001 * i for i in range(40)]
     run.baseline_bytes = 1400
-    run.browsers = BrowserProof(50, [TabProof("A", True, 80, True, True)] * 2)
+    run.browsers = BrowserProof(50, [TabProof("A", True, 80, True, True, 1)] * 2)
     return run
 
 
@@ -52,6 +53,7 @@ def test_all_targets_met_are_ticked():
     assert "✗" not in targets, targets
     assert targets.count("✓") == 10
     assert "| 2 members | 50 members |" in text
+    assert "(machine 40 % busy)" in text
 
 
 def test_missed_targets_are_crossed_per_mode():
