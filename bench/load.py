@@ -55,7 +55,7 @@ from bench.load_measure import (
     measure_private,
 )
 from bench.null_calls import null_calls
-from bench.run import stop_on_sigterm
+from bench.run import publish, stop_on_sigterm
 from bench.scenarios import log
 from bench.servers import app_server
 from bench.sim import ActionTimeoutError, Member
@@ -175,12 +175,8 @@ class SizeRun:
         Returns:
             Its result, or None when it timed out.
         """
-        busy0, total0 = procs.machine_busy_seconds()
-        try:
+        with procs.busy_meter(self.busy, what):
             return attempt(self.errors, what, action)
-        finally:
-            busy1, total1 = procs.machine_busy_seconds()
-            self.busy[what] = 100.0 * (busy1 - busy0) / max(total1 - total0, 1e-9)
 
 
 @dataclass
@@ -429,12 +425,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         log("interrupted; servers stopped")
         return 130
-    text = load_report.render(runs, args, time.monotonic() - started)
-    print()
-    print(text)
-    if args.out:
-        args.out.write_text(text)
-        log(f"report written to {args.out}")
+    publish(load_report.render(runs, args, time.monotonic() - started), args.out)
     return 0
 
 

@@ -6,8 +6,10 @@ No third-party dependency: everything comes from ``/proc/<pid>/stat``,
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -156,6 +158,25 @@ def machine_busy_seconds() -> tuple[float, float]:
     idle = values[3] + values[4]  # idle + iowait
     total = sum(values)
     return (total - idle) / CLOCK_TICKS, total / CLOCK_TICKS
+
+
+@contextlib.contextmanager
+def busy_meter(into: dict[str, float], name: str) -> Iterator[None]:
+    """Note how busy the whole machine was while the block ran.
+
+    Args:
+        into: Where the figure goes.
+        name: Its key: all cores' use in % of the machine.
+
+    Yields:
+        Nothing; the figure is written when the block ends (also on errors).
+    """
+    busy0, total0 = machine_busy_seconds()
+    try:
+        yield
+    finally:
+        busy1, total1 = machine_busy_seconds()
+        into[name] = 100.0 * (busy1 - busy0) / max(total1 - total0, 1e-9)
 
 
 @dataclass(frozen=True)

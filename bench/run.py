@@ -173,6 +173,20 @@ def warnings_for(url: str, app_pids: set[int]) -> list[str]:
     ]
 
 
+def publish(text: str, out: Path | None) -> None:
+    """Print a report and also write it to ``out`` when given.
+
+    Args:
+        text: The Markdown report.
+        out: A file for it, or None.
+    """
+    print()
+    print(text)
+    if out:
+        out.write_text(text)
+        log(f"report written to {out}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print (and optionally save) the report.
 
@@ -191,11 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         log("interrupted; servers and browser stopped")
         return 130
-    print()
-    print(text)
-    if args.out:
-        args.out.write_text(text)
-        log(f"report written to {args.out}")
+    publish(text, args.out)
     return 0
 
 
