@@ -25,6 +25,9 @@ that the tab receives them; those were then re-sent to every other member.
   a tab linked itself is sent only if its value really changed;
 * ``SharedStateBaseInternal._collect_shared_token_updates`` (a room changed
   through its own token, e.g. by an HTTP route): the same rule;
+* when a member's change is applied to the other members' tabs with Reflex's
+  Redis state manager, each tab reads its own copy of the room without taking
+  the room's lock (Reflex locked the room for each of them in turn);
 * ``reflex.istate.shared._patch_state``: patching a linked state into a tab's
   tree marked the tab's router data dirty every time, so each member received
   its own router data (≈ 1.2 KB of headers and URL) again with every change
@@ -47,6 +50,9 @@ from contextvars import ContextVar
 from typing import Any
 
 from reflex.istate import shared
+from reflex.istate.manager import get_state_manager
+from reflex.istate.manager.redis import StateManagerRedis
+from reflex.istate.manager.token import BaseStateToken
 from reflex.istate.shared import SharedState, SharedStateBaseInternal
 from reflex.state import BaseState
 
@@ -188,6 +194,36 @@ def _collect_shared_token_updates(
         _collect_shared_token_updates(substate, affected_tokens, current_dirty_vars)
 
 
+def _fresh_reads() -> bool:
+    """Whether reading a state gives this caller an object of its own.
+
+    True for Reflex's Redis state manager without opportunistic locks: every
+    read is a fresh copy from Redis, so members can be updated from copies
+    read without the room's lock, side by side.
+    """
+    manager = get_state_manager()
+    return isinstance(manager, StateManagerRedis) and not manager._oplock_enabled
+
+
+async def _patch_for_reading(
+    original_state: BaseState, token: str, exit_stack: contextlib.AsyncExitStack
+) -> BaseState:
+    """Patch a copy of a linked state, read without its lock, into a tree.
+
+    Applying another member's change to a tab only reads the room; Reflex
+    took the room's lock for that too, so with Redis the updates of the other
+    members of a room were made one after another, each a round trip to Redis
+    holding the room's lock (5.5 s p95 for a change in a room of 50 with 3
+    workers). Nothing of the copy is written back.
+    """
+    root = await get_state_manager().get_state(
+        BaseStateToken(ident=token, cls=type(original_state))
+    )
+    linked = await root.get_state(type(original_state))
+    await exit_stack.enter_async_context(_patch_state(original_state, linked))
+    return linked
+
+
 @contextlib.asynccontextmanager
 async def _modify_linked_states(
     self: SharedStateBaseInternal,
@@ -224,9 +260,14 @@ async def _modify_linked_states(
                 original_state = self._get_state_from_cache(linked_state_cls)
             except ValueError:
                 continue  # not needed by this event
-            linked_state = await original_state._internal_patch_linked_state(
-                linked_token
-            )
+            if previous_dirty_vars is not None and _fresh_reads():
+                linked_state = await _patch_for_reading(
+                    original_state, linked_token, exit_stack
+                )
+            else:
+                linked_state = await original_state._internal_patch_linked_state(
+                    linked_token
+                )
             if (
                 previous_dirty_vars
                 and (dv := previous_dirty_vars.get(linked_state_name)) is not None
