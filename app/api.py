@@ -86,7 +86,7 @@ async def heartbeat(request: Request) -> Response:
         return http.error_response(
             410, "not_in_room", "You are no longer in this room."
         )
-    await membership.sweep_room(proof.room, now, seen)
+    await membership.sweep_room(proof.room, now, seen, adopt_unknown=False)
     return Response(status_code=204)
 
 

@@ -194,7 +194,9 @@ async def apply_to_room(
         return unknown
 
 
-async def sweep_room(room: str, now: float, seen: dict[str, float]) -> None:
+async def sweep_room(
+    room: str, now: float, seen: dict[str, float], *, adopt_unknown: bool = True
+) -> None:
     """Sweep out the members of a room silent for longer than the timeout.
 
     Changes the room (and so sends its members anything) only when somebody
@@ -204,6 +206,9 @@ async def sweep_room(room: str, now: float, seen: dict[str, float]) -> None:
         room: A normalised room name.
         now: The current time.
         seen: The room's heartbeat times (see :mod:`state.presence`).
+        adopt_unknown: Also start the clock of members with no heartbeat
+            record (reads the whole room: the background sweeper does it,
+            heartbeats, many per second in a big room, do not).
     """
     from state.room import read_room
 
@@ -212,6 +217,8 @@ async def sweep_room(room: str, now: float, seen: dict[str, float]) -> None:
     if stale:
         await apply_to_room(room, roster.Sweep(now=now), seen)
         await presence.forget(room, stale)
+    if not adopt_unknown:
+        return
     # Members with no heartbeat record (their arrival was not recorded, or
     # the record was lost): start their clock; swept later if they stay silent.
     members = {user.id for user in (await read_room(room))._plain_users()}
