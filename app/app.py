@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from app import socket_takeover
 from app.api import api
 from app.home import home
 from components import lobby, room
@@ -23,6 +24,8 @@ log_backend()
 # (a room's or presence's), and fail now on a misconfigured server secret.
 reflex_guard.install()
 server_secret()
+# A tab whose worker died keeps its token when it reconnects to another one.
+socket_takeover.install()
 # Apply pending database migrations (safe with several workers starting).
 migrate()
 
