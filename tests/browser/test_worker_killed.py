@@ -2,9 +2,10 @@
 
 The app runs on Reflex's Redis state manager with several Granian workers
 (``redis_app_server``). Each tab shows the worker that served its last room
-event as ``data-worker``. Two or three people meet, at least two of them
-served by different workers; the test kills the worker of one of them by its
-pid (after checking it is a worker of this test's server), never by name.
+event as ``data-worker``. Two (or three) people meet, at least two of them
+served by different workers; the test kills the worker of one of them by
+its pid (after checking it is a worker of this test's server), never by
+name.
 The tabs it served must be served again by themselves (no reload) as the
 same participants (same client token and participant id), everyone keeps
 seeing everyone once (no ghost, no duplicate), hands and chat cross
@@ -20,8 +21,10 @@ client token, enters as somebody new and leaves a ghost of itself.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import socket
 import time
 from pathlib import Path
 
@@ -35,18 +38,22 @@ from tests.browser.room_page import (
     join,
     media_ready,
     open_chat,
+    own_track_ids,
     self_tile,
     send_chat,
     tile_named,
     tiles,
 )
-from tests.browser.test_media import announced
+from tests.browser.test_media import CANVAS_SHARE, announced, wait_for
 
 # How long the room is watched after the kill: long enough for a tab whose
 # heartbeats went nowhere to be swept out by some worker's sweeper.
 WATCH_S = HEARTBEAT_TIMEOUT + 2 * SWEEP_INTERVAL
 # Within this long of the kill, the killed worker's tab is served again.
 RECONNECT_S = 20
+# Within this long of the kill, a screen shared while the worker hung is seen
+# (a request lost with the worker used to wait for the 20 s reply timeout).
+SHARE_BACK_S = 18
 
 
 def _worker_pid(page: Page) -> int:
@@ -69,14 +76,19 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def _kill_worker(pid: int, url: str) -> None:
-    """SIGKILL one worker of the server at ``url`` (checked), nothing else."""
+def _check_worker(pid: int, url: str) -> None:
+    """Fail unless ``pid`` is a worker of the app server at ``url``."""
     port = url.rsplit(":", 1)[1]
     supervisor = _parent_pid(pid)
     command = Path(f"/proc/{supervisor}/cmdline").read_bytes().split(b"\0")
     assert b"reflex" in b" ".join(command) and port.encode() in command, (
         f"pid {pid} is not a worker of the app server on port {port}"
     )
+
+
+def _kill_worker(pid: int, url: str) -> None:
+    """SIGKILL one worker of the server at ``url`` (checked), nothing else."""
+    _check_worker(pid, url)
     os.kill(pid, signal.SIGKILL)
     deadline = time.monotonic() + 10
     while _alive(pid):
@@ -168,15 +180,27 @@ def _token(tab: Tab) -> str:
     return tab.page.evaluate("() => sessionStorage.getItem('token')")
 
 
-def test_killing_a_worker_mid_meeting_loses_nobody(redis_app_server, person):
-    url = redis_app_server["url"]
+def _meet_on_two_workers(person, url: str) -> tuple[list[Tab], dict[str, int]]:
+    """Two people meet, the last one served by another worker than Ada.
+
+    The workers take new connections in turn, and a page load opens several,
+    so a new tab's websocket may keep landing on Ada's worker: before each
+    new person, idle connections to the server shift whose turn it is. A
+    person who landed on Ada's worker stays (three people then meet).
+
+    Returns:
+        The tabs and the worker of each tab by name.
+    """
     room = new_room_id()
-    tabs = [_open(person, url, room, "Ada"), _open(person, url, room, "Bob")]
-    # Two tabs on different workers (3 workers): more people until they are.
-    for name in ("Cy", "Dee", "Eli"):
-        if len({_worker_pid(tab.page) for tab in tabs}) > 1:
+    tabs = [_open(person, url, room, "Ada")]
+    host, port = url.removeprefix("http://").split(":")
+    for shift, name in enumerate(("Bob", "Cy", "Dee", "Eli")):
+        with contextlib.ExitStack() as nudges:
+            for _ in range(shift):
+                nudges.enter_context(socket.create_connection((host, int(port))))
+            tabs.append(_open(person, url, room, name))
+        if _worker_pid(tabs[-1].page) != _worker_pid(tabs[0].page):
             break
-        tabs.append(_open(person, url, room, name))
     workers = {tab.name: _worker_pid(tab.page) for tab in tabs}
     assert 0 not in workers.values(), workers
     assert len(set(workers.values())) > 1, f"every tab on one worker: {workers}"
@@ -184,6 +208,13 @@ def test_killing_a_worker_mid_meeting_loses_nobody(redis_app_server, person):
     for tab in tabs:
         _see_each_other_once(tab, names)
     _all_receive(tabs, "before the kill")
+    return tabs, workers
+
+
+def test_killing_a_worker_mid_meeting_loses_nobody(redis_app_server, person):
+    url = redis_app_server["url"]
+    tabs, workers = _meet_on_two_workers(person, url)
+    names = [tab.name for tab in tabs]
 
     victim = workers[tabs[-1].name]
     hit = [tab for tab in tabs if workers[tab.name] == victim]
@@ -248,9 +279,75 @@ def test_killing_a_worker_mid_meeting_loses_nobody(redis_app_server, person):
     _all_receive(tabs, "a while after the kill")
 
     # A newcomer finds exactly the people there, and they find her.
+    room = tabs[0].page.url.rsplit("/", 2)[1]
     fay = _open(person, url, room, "Fay")
     names.append(fay.name)
     for tab in [*tabs, fay]:
         _see_each_other_once(tab, names)
     _receives(fay.page, hit[0], "the newcomer")
     _receives(hit[0].page, fay, "from the newcomer")
+
+
+def test_a_calls_request_lost_with_its_worker_is_sent_again_soon(
+    redis_app_server, person
+):
+    """The worker hangs with a tab's Calls request unanswered, then is killed.
+
+    The bridge learns from Reflex's socket hooks that the socket dropped and
+    came back; a request sent before the drop and still unanswered a few
+    seconds later is sent again, rather than after the 20 s reply timeout.
+    """
+    url = redis_app_server["url"]
+    tabs, workers = _meet_on_two_workers(person, url)
+    hit, watcher = tabs[-1], tabs[0]
+    victim = workers[hit.name]
+    wait_for(
+        hit.page,
+        lambda: hit.page.evaluate(
+            "() => window.meetMedia.replies.size === 0 && !window.meetMedia.queue.pending"
+        ),
+        "a settled media bridge",
+    )
+    _check_worker(victim, url)
+    os.kill(victim, signal.SIGSTOP)
+    try:
+        # Sharing a screen publishes a track: a Calls request to the stopped
+        # worker, which never answers it.
+        hit.page.evaluate(f"() => {{ ({CANVAS_SHARE})(); }}")
+        wait_for(
+            hit.page,
+            lambda: hit.page.evaluate("() => window.meetMedia.replies.size > 0"),
+            "the screen's Calls request on its way",
+        )
+        hit.page.wait_for_timeout(500)
+    finally:
+        _kill_worker(victim, url)
+    killed_at = time.monotonic()
+
+    screen = wait_for(
+        hit.page,
+        lambda: own_track_ids(hit.page).get("screen"),
+        "the screen announced",
+        timeout_ms=int(SHARE_BACK_S * 1000),
+    )
+    shown = watcher.page.locator(
+        "[data-testid=participant-tile][data-kind=screen] [data-testid=tile-video]"
+    )
+    expect(shown).to_have_attribute("data-track-id", screen)
+    first = wait_for(
+        watcher.page,
+        lambda: inbound(watcher.page).get(screen, {}).get("framesDecoded"),
+        "the screen's frames",
+    )
+    wait_for(
+        watcher.page,
+        lambda: inbound(watcher.page)[screen]["framesDecoded"] > first + 2,
+        "more of the screen's frames",
+    )
+    took = time.monotonic() - killed_at
+    lost = hit.page.evaluate(
+        "() => window.meetMedia.history.filter((e) => e.error && e.error.code === 'bridge_lost').length"
+    )
+    print(f"the screen reached {watcher.name} {took:.1f} s after the kill; {lost} lost")
+    assert lost >= 1, "no request was lost: the test did not hit the case"
+    assert took < SHARE_BACK_S, took

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import granian.server
 import redis.asyncio
+import reflex_base
 from granian.server.common import AbstractServer
 from reflex.utils import exec as reflex_exec
 from reflex.utils.token_manager import RedisTokenManager, SocketRecord
@@ -176,3 +177,15 @@ def test_a_record_that_changed_meanwhile_is_not_deleted(redis_url):
             await client.aclose()
 
     asyncio.run(go())
+
+
+# ---- Reflex's frontend: the hook the media engine learns of reconnects from ----
+
+
+def test_reflex_frontend_calls_the_socket_hooks():
+    template = Path(reflex_base.__file__).parent / ".templates/web/utils/state.js"
+    source = template.read_text()
+    assert "window.__reflex_otel?.onSocketConnect?.();" in source
+    assert "window.__reflex_otel?.onSocketDisconnect?.(reason);" in source
+    # Events queued while the socket is down are sent once it is back.
+    assert "if (!(socket && socket.connected) && isStateful())" in source
