@@ -35,7 +35,6 @@ from state.sweeper import SWEEP_INTERVAL
 from tests.browser.conftest import new_room_id
 from tests.browser.room_page import (
     inbound,
-    join,
     media_ready,
     open_chat,
     own_track_ids,
@@ -54,6 +53,8 @@ RECONNECT_S = 20
 # Within this long of the kill, a screen shared while the worker hung is seen
 # (a request lost with the worker used to wait for the 20 s reply timeout).
 SHARE_BACK_S = 18
+# How long opening a page and joining may take on a busy machine.
+PATIENT_MS = 30_000
 
 
 def _worker_pid(page: Page) -> int:
@@ -166,9 +167,18 @@ def _all_receive(tabs: list[Tab], what: str) -> None:
 
 
 def _open(person, url: str, room: str, name: str) -> Tab:
+    """A person goes through the lobby into the meeting, media published.
+
+    Patient (the machine may be busy with a respawning worker and other
+    tests): nothing here is what the tests measure.
+    """
     page = person(url, name)
-    join(page, url, room)
-    media_ready(page)
+    page.goto(f"{url}/{room}")
+    expect(page.get_by_test_id("join")).to_be_enabled(timeout=PATIENT_MS)
+    page.get_by_test_id("join").click()
+    page.wait_for_url(f"**/{room}/room", timeout=PATIENT_MS)
+    expect(self_tile(page)).to_be_visible(timeout=PATIENT_MS)
+    media_ready(page, timeout=PATIENT_MS)
     return Tab(name, page)
 
 
@@ -282,6 +292,7 @@ def test_killing_a_worker_mid_meeting_loses_nobody(redis_app_server, person):
     room = tabs[0].page.url.rsplit("/", 2)[1]
     fay = _open(person, url, room, "Fay")
     names.append(fay.name)
+    print(f"{fay.name} served by {_worker_pid(fay.page)}")
     for tab in [*tabs, fay]:
         _see_each_other_once(tab, names)
     _receives(fay.page, hit[0], "the newcomer")
@@ -349,5 +360,5 @@ def test_a_calls_request_lost_with_its_worker_is_sent_again_soon(
         "() => window.meetMedia.history.filter((e) => e.error && e.error.code === 'bridge_lost').length"
     )
     print(f"the screen reached {watcher.name} {took:.1f} s after the kill; {lost} lost")
-    assert lost >= 1, "no request was lost: the test did not hit the case"
-    assert took < SHARE_BACK_S, took
+    assert took < SHARE_BACK_S, f"the screen took {took:.1f} s"
+    assert lost >= 1, "the unanswered request was not given up as lost"
