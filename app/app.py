@@ -11,7 +11,7 @@ from components.labels import merge
 from records.db import migrate
 from security import reflex_guard
 from security.tokens import server_secret
-from state import sweeper
+from state import fanout, sweeper
 from state.calls_backend import log_backend
 from state.chat import ChatState
 from state.feedback import FeedbackState
@@ -24,6 +24,8 @@ log_backend()
 # (a room's or presence's), and fail now on a misconfigured server secret.
 reflex_guard.install()
 server_secret()
+# Send a room's changes to its members only when it changed (state/fanout.py).
+fanout.install()
 # A tab whose worker died keeps its token when it reconnects to another one.
 socket_takeover.install()
 # Apply pending database migrations (safe with several workers starting).

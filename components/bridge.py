@@ -11,7 +11,7 @@ __all__ = ["RoomBridge", "room_bridge"]
 
 
 class RoomBridge(rx.Component):
-    """Invisible: heartbeat, unload beacon, shortcuts, width, ``window.meetBridge``."""
+    """Invisible: heartbeat, unload beacon, shortcuts, ``window.meetBridge``."""
 
     library = "$/public/meet/room_bridge.jsx"
     tag = "RoomBridge"
@@ -24,7 +24,6 @@ class RoomBridge(rx.Component):
 
     on_gone: EventHandler[no_args_event_spec]
     on_shortcut: EventHandler[passthrough_event_spec(str)]
-    on_narrow_change: EventHandler[passthrough_event_spec(bool)]
     on_update_own: EventHandler[passthrough_event_spec(dict)]
 
 
@@ -35,7 +34,7 @@ def room_bridge(**props: Any) -> rx.Component:
         **props: ``heartbeat_url`` (POSTed ``beacon_body`` every
             ``interval_ms``), ``on_gone`` (the server no longer has this tab
             in the room), ``on_shortcut`` (receives ``"toggle_mic"``
-            or ``"toggle_camera"``), ``on_narrow_change`` (bool),
+            or ``"toggle_camera"``),
             ``on_update_own`` (dict of changes), ``beacon_url``,
             ``beacon_body``, ``interval_ms`` (default 5000).
 

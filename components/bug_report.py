@@ -8,10 +8,10 @@ from typing import Any
 import reflex as rx
 
 from components.labels import merge
+from components.room_view import RoomView
 from core.version import APP_VERSION
 from state.room import RoomState
 from state.session import SessionState
-from state.view import ViewState
 
 __all__ = ["BugReportButton", "bug_report_button"]
 
@@ -60,7 +60,7 @@ def bug_report_button(labels: Mapping[str, str] | None = None) -> rx.Component:
         labels={k: text[k] for k in _KEYS},
         room=SessionState.room,
         meeting_id=RoomState.meeting_id,
-        me=ViewState.me,
+        me=RoomView.me,
         app_version=APP_VERSION,
         url="/api/bug-report",
     )

@@ -14,10 +14,10 @@ import reflex as rx
 from reflex.event import EventHandler, passthrough_event_spec
 
 from components.labels import merge
+from components.room_view import RoomView
 from state.chat import ChatState
 from state.room import RoomState
 from state.session import SessionState
-from state.view import ViewState
 
 __all__ = [
     "ChatButton",
@@ -139,7 +139,7 @@ def chat_panel(labels: Mapping[str, str] | None = None) -> rx.Component:
     """
     text = merge(labels)
     return ChatPanel.create(
-        participants=ViewState.participants,
+        participants=RoomView.participants,
         labels={k: text[k] for k in _PANEL_KEYS},
         error=ChatState.error,
         error_code=ChatState.error_code,

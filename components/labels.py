@@ -100,6 +100,10 @@ DEFAULT_LABELS: Labels = MappingProxyType(
         "timed_out_notice": "{name} lost connection",
         "stage": "Participants on stage",
         "more_participants": "+{count} more",
+        "stage_pages": "Stage pages",
+        "previous_page": "Previous page",
+        "next_page": "Next page",
+        "page_indicator": "Page {page} of {pages}",
         "not_in_room": "You are no longer in this room.",
         "shortcuts_hint": "Ctrl/⌘+D microphone · Ctrl/⌘+E camera",
         # Media

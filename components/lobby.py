@@ -16,10 +16,10 @@ from components.media_controls import (
 )
 from components.notices import room_notices
 from components.presence_bar import room_presence
+from components.room_view import RoomView
 from state.profile import ProfileState
 from state.room import RoomState
 from state.session import SessionState
-from state.view import ViewState
 
 __all__ = ["lobby", "people_in_room"]
 
@@ -42,7 +42,7 @@ def people_in_room(labels: Mapping[str, str] | None = None) -> rx.Component:
         A text that updates as people join and leave.
     """
     text = merge(labels)
-    count = RoomState.people_count
+    count = RoomView.people_count
     return rx.text(
         rx.match(
             count,
@@ -91,8 +91,8 @@ def lobby(labels: Mapping[str, str] | None = None) -> rx.Component:
             people_in_room(labels),
             rx.text(format_label(text["signed_in_as"], name=ProfileState.display_name)),
             lobby_preview(
-                audio_enabled=ViewState.mic_on,
-                video_enabled=ViewState.camera_on,
+                audio_enabled=RoomView.mic_on,
+                video_enabled=RoomView.camera_on,
                 labels=preview_labels,
             ),
             rx.hstack(
@@ -116,7 +116,7 @@ def lobby(labels: Mapping[str, str] | None = None) -> rx.Component:
                     text["join"],
                     size="3",
                     on_click=RoomState.join,
-                    disabled=ViewState.me.is_none(),
+                    disabled=RoomView.me.is_none(),
                     data_testid="join",
                 ),
                 spacing="3",

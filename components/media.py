@@ -16,10 +16,10 @@ import reflex as rx
 from reflex.event import EventHandler, passthrough_event_spec
 
 from components.labels import merge
+from components.room_view import RoomView
 from state.media import MediaState
 from state.room import RoomState
 from state.session import SessionState
-from state.view import ViewState
 
 __all__ = [
     "DeviceSelect",
@@ -139,17 +139,17 @@ def media_bridge(**props: Any) -> rx.Component:
     """
     wiring: dict[str, Any] = {
         "room": SessionState.room,
-        "mic_enabled": ViewState.mic_on,
-        "camera_enabled": ViewState.camera_on,
-        "pull_audio": ViewState.pull_audio,
-        "pull_video": ViewState.pull_video,
+        "mic_enabled": RoomView.mic_on,
+        "camera_enabled": RoomView.camera_on,
+        "pull_audio": RoomView.pull_audio,
+        "pull_video": RoomView.pull_video,
         "on_calls_request": MediaState.calls_request,
         "on_announce": RoomState.update_own,
         # Dead pulled tracks are reported here (tab proven by its leave key).
         "report_url": "/api/track-report",
         "report_body": SessionState.beacon_body,
         "meeting_id": RoomState.meeting_id,
-        "me": ViewState.me,
+        "me": RoomView.me,
     }
     wiring.update(props)
     return MediaBridge.create(**wiring)
@@ -161,7 +161,7 @@ def room_audio() -> rx.Component:
     Returns:
         Hidden audio elements.
     """
-    return RoomAudio.create(track_ids=ViewState.pull_audio)
+    return RoomAudio.create(track_ids=RoomView.pull_audio)
 
 
 def media_toasts(labels: Mapping[str, str] | None = None) -> rx.Component:

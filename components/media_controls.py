@@ -10,9 +10,9 @@ from components.bug_report import bug_report_button
 from components.chat import chat_button
 from components.labels import merge
 from components.media import ScreenShareButton, device_settings
+from components.room_view import RoomView
 from state.room import RoomState
 from state.session import SessionState
-from state.view import ViewState
 
 __all__ = ["media_controls", "settings_button", "toggle_button"]
 
@@ -66,10 +66,10 @@ def microphone_toggle(labels: Mapping[str, str] | None = None) -> rx.Component:
     text = merge(labels)
     return toggle_button(
         text["microphone"],
-        ViewState.mic_on,
+        RoomView.mic_on,
         "mic",
         "mic-off",
-        RoomState.set_microphone(~ViewState.mic_on),
+        RoomState.set_microphone(~RoomView.mic_on),
         hint=f"{text['microphone']} (Ctrl/⌘+D)",
         test_id="toggle-mic",
     )
@@ -87,10 +87,10 @@ def camera_toggle(labels: Mapping[str, str] | None = None) -> rx.Component:
     text = merge(labels)
     return toggle_button(
         text["camera"],
-        ViewState.camera_on,
+        RoomView.camera_on,
         "video",
         "video-off",
-        RoomState.set_camera(~ViewState.camera_on),
+        RoomState.set_camera(~RoomView.camera_on),
         hint=f"{text['camera']} (Ctrl/⌘+E)",
         test_id="toggle-camera",
     )
@@ -147,11 +147,11 @@ def media_controls(labels: Mapping[str, str] | None = None) -> rx.Component:
         rx.icon_button(
             rx.icon("hand"),
             aria_label=text["raise_hand"],
-            aria_pressed=rx.cond(ViewState.hand_raised, "true", "false"),
+            aria_pressed=rx.cond(RoomView.hand_raised, "true", "false"),
             title=text["raise_hand"],
-            on_click=RoomState.set_hand(~ViewState.hand_raised),
-            variant=rx.cond(ViewState.hand_raised, "solid", "soft"),
-            color_scheme=rx.cond(ViewState.hand_raised, "amber", "gray"),
+            on_click=RoomState.set_hand(~RoomView.hand_raised),
+            variant=rx.cond(RoomView.hand_raised, "solid", "soft"),
+            color_scheme=rx.cond(RoomView.hand_raised, "amber", "gray"),
             size="3",
             data_testid="toggle-hand",
         ),

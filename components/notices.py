@@ -7,8 +7,8 @@ from collections.abc import Mapping
 import reflex as rx
 
 from components.labels import merge
+from components.room_view import RoomView
 from state.room import RoomState
-from state.view import ViewState
 
 __all__ = ["RoomNotices", "room_notices"]
 
@@ -41,10 +41,10 @@ def room_notices(labels: Mapping[str, str] | None = None) -> rx.Component:
     merged = merge(labels)
     return RoomNotices.create(
         notices=RoomState.notices,
-        self_id=ViewState.self_id,
+        self_id=RoomView.self_id,
         labels={key: merged[key] for key in _NOTICE_KEYS},
-        users=RoomState.users,
+        users=RoomView.participants,
         # Orange mutes join/leave sounds above 5 people; we quiet the toasts
         # (screen readers still hear them).
-        quiet=RoomState.people_count > 5,
+        quiet=RoomView.people_count > 5,
     )

@@ -8,7 +8,7 @@ import reflex as rx
 
 from components.labels import format_label, merge
 from components.media import MeetVideo, SpeakingRing
-from state.view import ViewState
+from components.room_view import RoomView
 
 __all__ = ["participant_tile"]
 
@@ -19,8 +19,8 @@ def participant_tile(
     """Render one tile of the stage.
 
     Args:
-        tile: A ``state.view.TileView`` var (an item of
-            ``ViewState.stage_tiles``).
+        tile: A ``components.room_view.TileView`` var (an item of
+            ``RoomView.stage_tiles``).
         labels: Label overrides (see :mod:`components.labels`).
 
     Returns:
@@ -32,8 +32,8 @@ def participant_tile(
     Example:
         >>> import reflex as rx
         >>> from components import participant_tile
-        >>> from state import ViewState
-        >>> grid = rx.foreach(ViewState.stage_tiles, participant_tile)
+        >>> from components.room_view import RoomView
+        >>> grid = rx.foreach(RoomView.stage_tiles, participant_tile)
     """
     text = merge(labels)
     screen = tile.kind.to(str) == "screen"
@@ -72,7 +72,7 @@ def participant_tile(
                 format_label(text["pin"], name=name),
             ),
             aria_pressed=rx.cond(tile.pinned, "true", "false"),
-            on_click=ViewState.toggle_pin(tile.key),
+            on_click=RoomView.toggle_pin(tile.key),
             size="1",
             variant=rx.cond(tile.pinned, "solid", "soft"),
             position="absolute",

@@ -7,9 +7,9 @@ from collections.abc import Mapping
 import reflex as rx
 
 from components.labels import format_label, merge
+from components.room_view import RoomView
 from state.room import RoomState
 from state.session import SessionState
-from state.view import ViewState
 
 __all__ = ["participants_panel"]
 
@@ -117,7 +117,7 @@ def participants_panel(labels: Mapping[str, str] | None = None) -> rx.Component:
         rx.box(
             rx.hstack(
                 rx.heading(
-                    text["participants"], " (", RoomState.people_count, ")", size="4"
+                    text["participants"], " (", RoomView.people_count, ")", size="4"
                 ),
                 rx.spacer(),
                 rx.icon_button(
@@ -130,7 +130,7 @@ def participants_panel(labels: Mapping[str, str] | None = None) -> rx.Component:
                 align="center",
             ),
             rx.vstack(
-                rx.foreach(ViewState.participants, lambda p: _row(p, text)),
+                rx.foreach(RoomView.participants, lambda p: _row(p, text)),
                 role="list",
                 spacing="2",
                 margin_top="0.75rem",

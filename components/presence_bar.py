@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from components.bridge import room_bridge
+from components.room_view import roster_sync
 from state.room import RoomState
 from state.session import SessionState
 
@@ -12,7 +13,7 @@ __all__ = ["room_presence"]
 
 
 def room_presence(*, in_meeting: bool) -> rx.Component:
-    """Heartbeat, leave-on-unload beacon, shortcuts and layout width.
+    """Heartbeat, leave-on-unload beacon, shortcuts and the roster feed.
 
     Args:
         in_meeting: True on the meeting page (a tab swept out while away
@@ -24,12 +25,14 @@ def room_presence(*, in_meeting: bool) -> rx.Component:
     on_gone = [RoomState.enter]
     if in_meeting:
         on_gone.append(RoomState.join_directly)
-    return room_bridge(
-        heartbeat_url="/api/heartbeat",
-        on_gone=on_gone,
-        on_shortcut=RoomState.toggle_own,
-        on_narrow_change=SessionState.set_narrow,
-        on_update_own=RoomState.update_own,
-        beacon_url="/api/leave",
-        beacon_body=SessionState.beacon_body,
+    return rx.fragment(
+        room_bridge(
+            heartbeat_url="/api/heartbeat",
+            on_gone=on_gone,
+            on_shortcut=RoomState.toggle_own,
+            on_update_own=RoomState.update_own,
+            beacon_url="/api/leave",
+            beacon_body=SessionState.beacon_body,
+        ),
+        roster_sync(),
     )

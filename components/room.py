@@ -15,15 +15,67 @@ from components.notices import room_notices
 from components.participant_tile import participant_tile
 from components.participants_panel import participants_panel
 from components.presence_bar import room_presence
+from components.room_view import RoomView
 from state.room import RoomState
 from state.session import SessionState
-from state.view import ViewState
 
 __all__ = ["room", "stage"]
 
 
+def _page_controls(labels: Mapping[str, str]) -> rx.Component:
+    """Previous/next page buttons and "Page 2 of 5" (only with several pages)."""
+    return rx.cond(
+        RoomView.pages > 1,
+        rx.hstack(
+            rx.icon_button(
+                rx.icon("chevron-left", size=18),
+                aria_label=labels["previous_page"],
+                on_click=RoomView.show_page(RoomView.page - 1),
+                disabled=RoomView.page <= 1,
+                variant="soft",
+                data_testid="page-previous",
+            ),
+            rx.text(
+                format_label(
+                    labels["page_indicator"], page=RoomView.page, pages=RoomView.pages
+                ),
+                size="2",
+                aria_live="polite",
+                data_testid="page-indicator",
+            ),
+            rx.icon_button(
+                rx.icon("chevron-right", size=18),
+                aria_label=labels["next_page"],
+                on_click=RoomView.show_page(RoomView.page + 1),
+                disabled=RoomView.page >= RoomView.pages,
+                variant="soft",
+                data_testid="page-next",
+            ),
+            rx.text(
+                format_label(
+                    labels["more_participants"], count=RoomView.overflow_count
+                ),
+                size="2",
+                color_scheme="gray",
+                data_testid="overflow",
+            ),
+            align="center",
+            spacing="3",
+            justify="center",
+            width="100%",
+            role="navigation",
+            aria_label=labels["stage_pages"],
+        ),
+    )
+
+
 def stage(labels: Mapping[str, str] | None = None) -> rx.Component:
-    """The tiles on stage, self first, with a "+N more" line for the rest.
+    """The tiles of the stage page shown, with page controls when there are more.
+
+    A page holds at most 9 tiles (5 while someone shares a screen, 2 on a
+    narrow screen); the first page follows the stage rules (pinned tile,
+    self, screen shares, then the most recently active, the active speaker
+    included); video is pulled only for the page shown, audio for everyone.
 
     Args:
         labels: Label overrides.
@@ -32,40 +84,28 @@ def stage(labels: Mapping[str, str] | None = None) -> rx.Component:
         The responsive tile grid.
     """
     text = merge(labels)
+    count = RoomView.stage_tiles.length()
     return rx.vstack(
         rx.grid(
             rx.foreach(
-                ViewState.stage_tiles, lambda tile: participant_tile(tile, labels)
+                RoomView.stage_tiles, lambda tile: participant_tile(tile, labels)
             ),
             # One column on phones; elsewhere as many as the stage needs
             # (1 tile: 1, 2 to 4 tiles: 2, more: 3), so tiles stay large.
             columns=rx.breakpoints(
                 initial="1",
-                sm=rx.cond(ViewState.stage_tiles.length() > 1, "2", "1"),
-                lg=rx.match(
-                    ViewState.stage_tiles.length(),
-                    (1, "1"),
-                    (2, "2"),
-                    (3, "2"),
-                    (4, "2"),
-                    "3",
-                ),
+                sm=rx.cond(count > 1, "2", "1"),
+                lg=rx.match(count, (1, "1"), (2, "2"), (3, "2"), (4, "2"), "3"),
             ),
             spacing="3",
             width="100%",
             role="list",
             aria_label=text["stage"],
             data_testid="stage",
+            data_page=RoomView.page,
+            data_pages=RoomView.pages,
         ),
-        rx.cond(
-            ViewState.overflow_tiles.length() > 0,
-            rx.text(
-                format_label(
-                    text["more_participants"], count=ViewState.overflow_tiles.length()
-                ),
-                data_testid="overflow",
-            ),
-        ),
+        _page_controls(text),
         width="100%",
         flex="1",
         padding="1rem",

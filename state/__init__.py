@@ -6,8 +6,8 @@ from state.media import MediaState
 from state.presence import RoomPresence
 from state.profile import ProfileState
 from state.room import RoomState
+from state.roster_feed import RosterFeed
 from state.session import SessionState
-from state.view import TileView, ViewState
 
 __all__ = [
     "ChatState",
@@ -16,7 +16,6 @@ __all__ = [
     "ProfileState",
     "RoomPresence",
     "RoomState",
+    "RosterFeed",
     "SessionState",
-    "TileView",
-    "ViewState",
 ]

@@ -92,7 +92,7 @@ class ChatState(rx.State):
         if not session.room or not session.participant_id:
             return
         room_state = await self.get_state(RoomState)
-        names = {u.id: u.name for u in room_state.users}
+        names = {u.id: u.name for u in room_state._plain_users()}
         stored = await service.chat_history(session.room, session.participant_id)
         self.history = [chat_view(m, names) for m in stored]
         self.direct = []
@@ -110,7 +110,7 @@ class ChatState(rx.State):
             return
         text, to = message.get("text"), message.get("to") or ""
         room_state = await self.get_state(RoomState)
-        users = {u.id: u for u in room_state.users}
+        users = {u.id: u for u in room_state._plain_users()}
         me = users.get(session.participant_id)
         if me is None or not me.joined:
             self._refuse(Problem("chat_not_joined", "Join the meeting to chat."))

@@ -123,7 +123,7 @@ async def _detach_tab(departure: Departure) -> None:
     # it has no link, drop it for good.
     async with registered_app().modify_state(room_state_token(departure.room)) as root:
         room_state = await root.get_state(RoomState)
-        back = any(u.id == departure.participant_id for u in room_state.users)
+        back = any(u.id == departure.participant_id for u in room_state._plain_users())
         if not back and departure.client_token in room_state._linked_from:
             room_state._linked_from.discard(departure.client_token)
     logger.info(
@@ -135,7 +135,7 @@ async def _in_roster(departure: Departure) -> bool:
     """Whether the participant is in the room's roster again (read, no lock)."""
     from state.room import read_room
 
-    users = (await read_room(departure.room)).users
+    users = (await read_room(departure.room))._plain_users()
     return any(user.id == departure.participant_id for user in users)
 
 
@@ -170,7 +170,7 @@ async def apply_to_room(
 
     async with registered_app().modify_state(room_state_token(room)) as root:
         room_state = await root.get_state(RoomState)
-        unknown = {user.id for user in room_state.users} - set(last_seen)
+        unknown = {user.id for user in room_state._plain_users()} - set(last_seen)
         seen = {uid: time.time() for uid in unknown} | last_seen
         room_state._apply(command, actor="", last_seen=seen, room=room)
         return unknown
@@ -196,6 +196,6 @@ async def sweep_room(room: str, now: float, seen: dict[str, float]) -> None:
         await presence.forget(room, stale)
     # Members with no heartbeat record (their arrival was not recorded, or
     # the record was lost): start their clock; swept later if they stay silent.
-    members = {user.id for user in (await read_room(room)).users}
+    members = {user.id for user in (await read_room(room))._plain_users()}
     for uid in members - set(seen) - stale:
         await presence.touch_unverified(room, uid, now)

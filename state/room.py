@@ -22,7 +22,7 @@ from typing import Any
 import reflex as rx
 from reflex.istate.manager.token import BaseStateToken
 
-from core import roster
+from core import roster, roster_feed
 from core.problems import Problem
 from core.roster import User
 from core.validation import normalise_room_name, validate_display_name
@@ -31,6 +31,7 @@ from security.tokens import ROOM_TOKEN_PREFIX, room_token, tab_key
 from state import membership, presence
 from state.profile import ProfileState
 from state.registered_app import registered_app
+from state.roster_feed import RosterFeed, schedule_own_entries
 from state.session import SessionState
 
 __all__ = [
@@ -45,8 +46,13 @@ logger = logging.getLogger("meet.room")
 
 # How many join/leave notices the room keeps for late toasts and screen readers.
 MAX_NOTICES = 5
-# Public chat messages kept here for live delivery (history is in the database).
-MAX_CHAT_RECENT = 20
+# ...within this many bytes of JSON (every member receives them with each one).
+NOTICES_BUDGET = 400
+# Public chat messages kept here for live delivery (history is in the database;
+# each browser keeps what it received): every member receives this list with
+# each message, so it is short and bounded in bytes.
+MAX_CHAT_RECENT = 5
+CHAT_RECENT_BUDGET = 1500
 
 
 def room_state_token(room: str) -> BaseStateToken:
@@ -81,15 +87,27 @@ def _unwrap(value: object) -> object:
 
 
 class RoomState(rx.SharedState):
-    """Roster, meeting id and recent notices of one room."""
+    """Roster, meeting id and recent notices of one room.
+
+    The roster itself is a backend var: members receive it as a snapshot when
+    they enter (:class:`state.roster_feed.RosterFeed`, sent to that tab alone)
+    and then as numbered changes in ``roster_log`` (see
+    :mod:`core.roster_feed`), so a change costs each member the size of the
+    change, not of the room.
+    """
 
     meeting_id: str = ""
-    users: list[User] = []
+    # The latest roster changes, numbered (core.roster_feed).
+    roster_log: list[dict[str, Any]] = []
     # Recent join/leave/mute notices: {"seq", "kind", "user_id", "name", "by"}.
     notices: list[dict[str, str]] = []
     notice_seq: int = 0
     # The latest public chat messages (see state.chat).
     chat_recent: list[dict[str, Any]] = []
+    # Everyone in the room, lobby included, in arrival order.
+    _users: list[User] = []
+    # The number of the latest change in roster_log.
+    _roster_seq: int = 0
     # The room's name (its token is derived from it and cannot be reversed).
     _room_name: str = ""
     # The Reflex client token of each participant's tab (backend only).
@@ -101,19 +119,13 @@ class RoomState(rx.SharedState):
         Args:
             message: The message as ``state.chat.chat_view`` shapes it.
         """
-        self.chat_recent = [*self.chat_recent, message][-MAX_CHAT_RECENT:]
+        self.chat_recent = roster_feed.latest_within(
+            [*self.chat_recent, message],
+            size=MAX_CHAT_RECENT,
+            budget=CHAT_RECENT_BUDGET,
+        )
 
     # ---- queries -------------------------------------------------------
-
-    @rx.var
-    def people_count(self) -> int:
-        """How many people have joined the meeting (lobby visitors excluded)."""
-        return sum(1 for user in self.users if user.joined)
-
-    @rx.var
-    def joined_users(self) -> list[User]:
-        """Everyone who joined the meeting, in roster order."""
-        return [user for user in self.users if user.joined]
 
     def _plain_users(self) -> tuple[User, ...]:
         """The roster as plain ``User`` objects (no Reflex proxies).
@@ -121,7 +133,18 @@ class RoomState(rx.SharedState):
         Returns:
             Everyone in the room, lobby included, in arrival order.
         """
-        return tuple(_unwrap(user) for user in self.users)  # type: ignore[misc]
+        return tuple(_unwrap(user) for user in _unwrap(self._users))  # type: ignore[misc, union-attr]
+
+    def _snapshot(self, own_id: str = "") -> dict[str, Any]:
+        """The shared roster for one tab, as of the latest change.
+
+        Args:
+            own_id: The tab's participant id.
+
+        Returns:
+            See :func:`core.roster_feed.snapshot`.
+        """
+        return roster_feed.snapshot(self._plain_users(), self._roster_seq, own_id)
 
     # ---- applying commands ---------------------------------------------
 
@@ -132,11 +155,28 @@ class RoomState(rx.SharedState):
             lastSeen=last_seen or {},
         )
 
-    def _store(self, room: roster.Room, notices: Sequence[object]) -> None:
+    def _store(
+        self, room: roster.Room, notices: Sequence[object], name: str = ""
+    ) -> None:
         if (room.meetingId or "") != self.meeting_id:
             self.meeting_id = room.meetingId or ""
-        if tuple(room.users) != self._plain_users():
-            self.users = list(room.users)
+        before = self._plain_users()
+        if tuple(room.users) != before:
+            changes = roster_feed.changes_between(
+                roster_feed.members(before), roster_feed.members(room.users)
+            )
+            if changes:
+                self.roster_log, self._roster_seq = roster_feed.append_changes(
+                    self.roster_log, changes, self._roster_seq
+                )
+            self._users = list(room.users)
+            tabs = {
+                uid: self._tabs[uid]
+                for uid in roster_feed.lobby_changes(before, room.users)
+                if uid in self._tabs
+            }
+            if tabs:
+                schedule_own_entries(name or self._room_name, tabs)
         self._publish(notices)
 
     def _publish(self, notices: Sequence[object]) -> None:
@@ -148,7 +188,9 @@ class RoomState(rx.SharedState):
             self.notice_seq += 1
             fresh.append({"seq": str(self.notice_seq), **entry})
         if fresh:
-            self.notices = [*self.notices, *fresh][-MAX_NOTICES:]
+            self.notices = roster_feed.latest_within(
+                [*self.notices, *fresh], size=MAX_NOTICES, budget=NOTICES_BUDGET
+            )
 
     def _apply(
         self,
@@ -177,8 +219,8 @@ class RoomState(rx.SharedState):
             return outcome.problem
         previous_meeting = self.meeting_id or None
         before = self._plain_users()
-        self._store(outcome.room, outcome.notices)
         name = room or self._room_name
+        self._store(outcome.room, outcome.notices, name)
         service.schedule_roster_change(
             name, previous_meeting, outcome.room, outcome.notices
         )
@@ -272,6 +314,9 @@ class RoomState(rx.SharedState):
             await presence.register(
                 room, session.participant_id, time.time(), client_token=client_token
             )
+        feed = await self.get_state(RosterFeed)
+        feed.snapshot = shared._snapshot(session.participant_id)
+        feed.own = {}
         return None
 
     @rx.event
@@ -319,6 +364,8 @@ class RoomState(rx.SharedState):
         session.participant_id = ""
         session.leave_key = ""
         (await self.get_state(MediaState))._calls_session = ""
+        feed = await self.get_state(RosterFeed)
+        feed.snapshot, feed.own = {}, {}
         # No later event of this tab loads the room (its tracks on Calls are
         # closed by the release that Leave scheduled).
         links = self._get_root_state()._reflex_internal_links or {}

@@ -1,4 +1,4 @@
-"""This tab's place in a room: its participant id and layout facts (private)."""
+"""This tab's place in a room: its participant id and panels (private)."""
 
 from __future__ import annotations
 
@@ -22,22 +22,9 @@ class SessionState(rx.State):
     room: str = ""
     # Secret this tab presents in its page-unload beacon to leave at once.
     leave_key: str = ""
-    # Whether the viewport is narrow (stage shows at most 2 tiles).
-    narrow: bool = False
     # The worker process that handled this tab's last room event (diagnostic:
     # the multi-worker test reads it to prove two tabs hit different workers).
     worker_pid: int = 0
-
-    @rx.event
-    def set_narrow(self, narrow: object) -> None:
-        """Record whether the viewport is narrow (reported by the browser).
-
-        Args:
-            narrow: True below the narrow-screen breakpoint; other values are
-                ignored.
-        """
-        if isinstance(narrow, bool):
-            self.narrow = narrow
 
     @rx.var
     def beacon_body(self) -> str:
@@ -54,10 +41,6 @@ class SessionState(rx.State):
 
     # UI state of this tab.
     participants_open: bool = False
-    # The tile this viewer pinned ("" = automatic: the newest screen share).
-    pinned: str = ""
-    # Screen shares this viewer unpinned (not pinned automatically again).
-    dismissed_pins: list[str] = []
     # The meeting this tab last left (the feedback page asks about it).
     last_meeting_id: str = ""
     # Whether the device settings panel is open.

@@ -47,7 +47,10 @@ export function ChatFeed({ history, live, direct, selfId, labels }) {
   const known = useRef(null);
   const text = labels || {};
   useEffect(() => {
-    const merged = mergeMessages([history, live, direct]);
+    // The server's live list holds only the latest few messages: keep what
+    // this tab already received (a new participant id starts afresh).
+    const kept = store.selfId === (selfId || "") ? store.messages : [];
+    const merged = mergeMessages([kept, history, live, direct]);
     const before = known.current;
     known.current = new Set(merged.map((m) => String(m.id)));
     store.selfId = selfId || "";

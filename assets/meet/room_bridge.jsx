@@ -1,10 +1,8 @@
 // The room bridge: presence heartbeat (HTTP), leave-on-unload beacon, keyboard
-// shortcuts, layout width, and `window.meetBridge` for the media bridge.
+// shortcuts, and `window.meetBridge` for the media bridge.
 // Renders nothing. Callbacks are read through refs so re-renders never reset
 // the heartbeat interval.
 import { useEffect, useRef } from "react";
-
-const NARROW_QUERY = "(max-width: 640px)";
 
 function isTyping(target) {
   if (!target) return false;
@@ -81,14 +79,6 @@ export function RoomBridge(props) {
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, []);
-
-  useEffect(() => {
-    const query = window.matchMedia(NARROW_QUERY);
-    const report = () => latest.current.onNarrowChange?.(query.matches);
-    report();
-    query.addEventListener("change", report);
-    return () => query.removeEventListener("change", report);
   }, []);
 
   useEffect(() => {

@@ -6,6 +6,8 @@ between two samples, and a decoded width, never by the presence of a tag.
 
 from __future__ import annotations
 
+import time
+
 import httpx
 from playwright.sync_api import Page, expect
 
@@ -342,11 +344,9 @@ def test_what_a_calls_request_costs_the_other_members(app_server, person):
     print(
         f"10 Calls requests of Ada cost Bob {len(deltas)} messages, {sum(deltas)} bytes"
     )
-    # Reflex 0.10.1 re-sends the linked room's computed vars to every member
-    # for each event of one member (README, "Room traffic"): two messages per
-    # background event, none of it carrying anything of Ada's request.
-    assert len(deltas) <= 2 * 10
-    assert max(deltas, default=0) <= 8 * 1024
+    # Private events are private (state/fanout.py corrects Reflex 0.10.1,
+    # which re-sent the room to every member for each event of one member).
+    assert deltas == []
 
 
 def test_video_is_pulled_only_for_tiles_on_stage_audio_for_everyone(
@@ -370,16 +370,30 @@ def test_video_is_pulled_only_for_tiles_on_stage_audio_for_everyone(
         expect(tiles(ada)).to_have_count(2)
         expect(ada.get_by_test_id("overflow")).to_have_text("+1 more")
         others = [announced(bob), announced(cy)]
-        on_stage = tiles(ada).nth(1).get_attribute("aria-label")
+        mics = sorted(o["mic"] for o in others)
+
+        def stage_and_pulls() -> tuple[str, list[str]] | None:
+            # The tile on stage (the active speaker may take the place) and
+            # what is pulled, read at one instant; None until they agree.
+            shown_name, pulled = ada.evaluate(
+                """() => [window.meetRoster.view.stage_tiles[1]?.name,
+                         [...window.meetMedia.pulled.keys()].sort()]"""
+            )
+            shown = others[0] if shown_name == "Bob" else others[1]
+            want = sorted([*mics, shown["camera"]])
+            return (shown_name, pulled) if pulled == want else None
+
+        deadline = time.monotonic() + 15
+        while (agreed := stage_and_pulls()) is None and time.monotonic() < deadline:
+            ada.wait_for_timeout(200)
+        assert agreed is not None, "the pulled tracks never matched the stage"
         shown, hidden = (
-            (others[0], others[1]) if on_stage == "Bob" else (others[1], others[0])
+            (others[0], others[1]) if agreed[0] == "Bob" else (others[1], others[0])
         )
+        assert hidden["camera"] not in agreed[1]
         assert_media_flows(ada, shown["camera"], "video")
         assert_media_flows(ada, shown["mic"], "audio")
         assert_media_flows(ada, hidden["mic"], "audio")
-        pulled = ada.evaluate("() => [...window.meetMedia.pulled.keys()]")
-        assert hidden["camera"] not in pulled
-        assert sorted(pulled) == sorted([shown["camera"], shown["mic"], hidden["mic"]])
     finally:
         narrow.close()
 

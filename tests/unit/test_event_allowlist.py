@@ -21,8 +21,8 @@ from state import (
     ProfileState,
     RoomPresence,
     RoomState,
+    RosterFeed,
     SessionState,
-    ViewState,
 )
 
 # Reflex's own handlers, present on every app.
@@ -58,10 +58,9 @@ ALLOWED: dict[tuple[str, str], str] = {
     (RoomState.__name__, "set_hand"): "own entry, a boolean.",
     (RoomState.__name__, "mute"): "a joined member turns a joined member's mic off.",
     # Per-tab states: change only the calling tab's own state.
-    (SessionState.__name__, "set_narrow"): "this tab's layout flag (boolean).",
     (SessionState.__name__, "set_settings_open"): "this tab's UI flag (boolean).",
     (SessionState.__name__, "toggle_participants"): "this tab's UI flag.",
-    (ViewState.__name__, "toggle_pin"): "this tab's pin (string, bounded).",
+    (RosterFeed.__name__, "resync"): "this tab's own snapshot of its own room.",
     (ProfileState.__name__, "load_home"): "this tab's profile.",
     (ProfileState.__name__, "set_name_draft"): "this tab's draft (validated on save).",
     (ProfileState.__name__, "save_name"): "this tab's name, validated.",

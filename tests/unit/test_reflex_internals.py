@@ -132,7 +132,7 @@ def test_the_app_installs_the_guard():
 
 def test_malformed_events_are_named_and_well_formed_ones_pass():
     from app.app import app
-    from state import ProfileState, RoomState, ViewState
+    from state import ProfileState, RoomState, SessionState
 
     root = app._state
     room = RoomState.get_full_name()
@@ -172,13 +172,17 @@ def test_malformed_events_are_named_and_well_formed_ones_pass():
             {"name": f"{room}.add_chat_message", "payload": {"message": {}}},
             {"name": f"{room}._apply", "payload": {}},
             {"name": f"{room}.users", "payload": {}},
+            {"name": f"{room}._users", "payload": {}},
         ],
         "unknown arguments": [
             {"name": f"{room}.set_hand", "payload": {"raised": True, "who": "x"}}
         ],
         "missing arguments": [
             {"name": f"{room}.set_hand", "payload": {}},
-            {"name": f"{ViewState.get_full_name()}.toggle_pin", "payload": {}},
+            {
+                "name": f"{SessionState.get_full_name()}.set_settings_open",
+                "payload": {},
+            },
         ],
         "setvar names no setter": [
             {"name": setvar, "payload": {"var_name": "x", "value": 1}},

@@ -45,6 +45,7 @@ from state.chat import ChatState
 from state.media import MediaState
 from state.profile import ProfileState
 from state.room import RoomState
+from state.roster_feed import RosterFeed
 from state.session import SessionState
 
 REFLEX_VERSION = "0.10.1"
@@ -58,6 +59,7 @@ SESSION = SessionState.get_full_name()
 PROFILE = ProfileState.get_full_name()
 CHAT = ChatState.get_full_name()
 MEDIA = MediaState.get_full_name()
+FEED = RosterFeed.get_full_name()
 HYDRATE = f"{ROOT}.hydrate_and_load"
 UPDATE_VARS = f"{State.get_class_substate('reflex___state____update_vars_internal_state').get_full_name()}.update_vars_internal"
 ON_LOAD = f"{State.get_class_substate('reflex___state____on_load_internal_state').get_full_name()}.on_load_internal"
@@ -115,6 +117,68 @@ class Update:
     events: list[dict[str, Any]]
 
 
+class RosterCopy:
+    """The roster as the browser's store keeps it (``assets/meet/roster_logic.js``).
+
+    The server sends a tab a snapshot (``RosterFeed.snapshot``), then numbered
+    changes (``RoomState.roster_log``), and a lobby visitor's own entry alone
+    (``RosterFeed.own``).
+    """
+
+    def __init__(self) -> None:
+        self.entries: dict[str, dict[str, Any]] = {}
+        self.seq = -1
+        self.own: dict[str, Any] = {}
+        self.gaps = 0
+
+    def apply_snapshot(self, snapshot: Any) -> None:
+        """Replace everything with a snapshot newer than what is held."""
+        if not isinstance(snapshot, dict) or not isinstance(snapshot.get("seq"), int):
+            return
+        if snapshot["seq"] < self.seq:
+            return
+        self.entries = {u["id"]: u for u in snapshot.get("users") or []}
+        self.seq = snapshot["seq"]
+        if snapshot.get("own"):
+            self.own = snapshot["own"]
+
+    def apply_log(self, log: Any) -> bool:
+        """Apply the changes not seen yet; False when one is missing."""
+        if not isinstance(log, list) or not log:
+            return True
+        if self.seq < 0:
+            return False
+        for change in sorted(log, key=lambda c: c.get("seq", 0)):
+            seq = change.get("seq", 0)
+            if seq <= self.seq:
+                continue
+            if seq != self.seq + 1:
+                self.gaps += 1
+                return False
+            uid = change.get("id")
+            if change.get("del"):
+                self.entries.pop(uid, None)
+            elif change.get("put"):
+                self.entries[uid] = change["put"]
+            elif change.get("set") and uid in self.entries:
+                entry = {**self.entries[uid], **change["set"]}
+                if "tracks" in change["set"]:
+                    entry["tracks"] = {
+                        **self.entries[uid].get("tracks", {}),
+                        **change["set"]["tracks"],
+                    }
+                self.entries[uid] = entry
+            self.seq = seq
+        return True
+
+    def users(self) -> list[dict[str, Any]]:
+        """The members, plus this tab's own entry while in the lobby."""
+        users = list(self.entries.values())
+        if self.own and self.own.get("id") not in self.entries:
+            users.append(self.own)
+        return users
+
+
 @dataclass
 class RawClient:
     """A raw Reflex websocket client (see the module docstring).
@@ -131,6 +195,7 @@ class RawClient:
     path: str = "/"
     updates: list[Update] = field(default_factory=list)
     state: dict[str, dict[str, Any]] = field(default_factory=dict)
+    roster: RosterCopy = field(default_factory=RosterCopy)
     replies: dict[str, dict[str, Any]] = field(default_factory=dict)
     redirects: list[str] = field(default_factory=list)
     frames_sent: list[str] = field(default_factory=list)
@@ -274,8 +339,31 @@ class RawClient:
         self.updates.append(Update(time.monotonic(), delta, events))
         for state_name, changes in delta.items():
             self.state.setdefault(state_name, {}).update(changes)
+        self._follow_roster(delta)
         for event in events:
             self._on_event(event)
+
+    def _follow_roster(self, delta: dict[str, Any]) -> None:
+        feed = delta.get(FEED, {})
+        if "snapshot" + FIELD in feed:
+            self.roster.apply_snapshot(feed["snapshot" + FIELD])
+        if feed.get("own" + FIELD):
+            self.roster.own = feed["own" + FIELD]
+        log = delta.get(ROOM, {}).get("roster_log" + FIELD)
+        if log is not None and not self.roster.apply_log(log):
+            # As the browser does: ask for a snapshot.
+            text = json.dumps(
+                [
+                    "event",
+                    {
+                        "name": f"{FEED}.resync",
+                        "router_data": self._router_data(self.path),
+                    },
+                ]
+            )
+            task = asyncio.create_task(self._send_raw("42" + NAMESPACE + "," + text))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
     def _on_event(self, event: dict[str, Any]) -> None:
         payload = event.get("payload") or {}
@@ -425,8 +513,8 @@ class RawClient:
         return json.loads(body) if body else {}
 
     def users(self) -> list[dict[str, Any]]:
-        """The roster as this client last saw it."""
-        return self.var(ROOM, "users", []) or []
+        """The roster as this client's browser store would hold it."""
+        return self.roster.users()
 
     def me(self) -> dict[str, Any] | None:
         """This client's own roster entry."""

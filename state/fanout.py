@@ -1,0 +1,244 @@
+"""Send a shared state's changes to the other members only when it changed.
+
+Reflex 0.10.1 counts a linked ``rx.SharedState`` as changed by *every* event
+that loads it (``reflex/istate/shared.py``, ``_modify_linked_states``): its
+condition ``linked_state._previous_dirty_vars is not None`` is always true
+for a ``SharedState`` (the set exists from the start), ``_was_touched`` is
+set on whole trees by the disk state manager, and ``_previous_dirty_vars`` is
+only refreshed by ``_clean``, which runs on dirty states alone, so it still
+holds the vars of an earlier event. The disk state manager keeps every
+tab's whole tree in memory, so the room is loaded for every event of every
+member: a width report, a Calls request or a chat draft re-sent the room to
+everyone (reflex-dev/reflex#6392; PR #6841 and #7237 change parts of it).
+And a tab linking itself to the room marks all of the room's vars dirty so
+that the tab receives them; those were then re-sent to every other member.
+
+:func:`install` replaces three internals, once, at start-up:
+
+* ``SharedStateBaseInternal._internal_patch_linked_state``: a linked state
+  patched into a tab's tree for an event starts that event with nothing
+  changed (``_previous_dirty_vars`` emptied), and when it is a new link the
+  values it was linked with are remembered;
+* ``SharedStateBaseInternal._modify_linked_states``: Reflex's own, except
+  that the other members are updated only with the *frontend* vars this
+  event changed (backend vars are never sent), and a var marked only because
+  a tab linked itself is sent only if its value really changed;
+* ``SharedStateBaseInternal._collect_shared_token_updates`` (a room changed
+  through its own token, e.g. by an HTTP route): the same rule.
+
+``tests/unit/test_fanout_internals.py`` pins the source of each replaced
+method, so an upgrade of Reflex fails loudly there; the behaviour is pinned
+by ``tests/unit/test_fanout.py`` and the traffic tests in ``tests/browser``.
+The fix belongs upstream: see the README's notes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import logging
+from collections.abc import AsyncIterator, Iterator
+from contextvars import ContextVar
+from typing import Any
+
+from reflex.istate import shared
+from reflex.istate.shared import SharedState, SharedStateBaseInternal
+from reflex.state import BaseState
+
+__all__ = ["changed_frontend_vars", "install", "installed"]
+
+logger = logging.getLogger("meet.fanout")
+
+# The Reflex methods replaced here, as shipped (kept for the pinning tests).
+ORIGINALS: dict[str, Any] = {
+    "_internal_patch_linked_state": (
+        SharedStateBaseInternal._internal_patch_linked_state
+    ),
+    "_modify_linked_states": SharedStateBaseInternal._modify_linked_states,
+    "_collect_shared_token_updates": (
+        SharedStateBaseInternal._collect_shared_token_updates
+    ),
+}
+
+# Per event (the asyncio task processing it): the public values of each state
+# linked during the event, keyed by id(state), as they were when it linked.
+_linked_values: ContextVar[dict[int, dict[str, Any]] | None] = ContextVar(
+    "meet_fanout_linked_values", default=None
+)
+
+
+def _frontend_fields(state: BaseState) -> Iterator[str]:
+    """The names of a state's own base vars that are sent to browsers."""
+    cls = type(state)
+    for name in cls.base_vars:
+        if name in cls._frontend_var_names:
+            yield name
+
+
+def changed_frontend_vars(state: BaseState) -> set[str]:
+    """The frontend vars of a linked state that this event really changed.
+
+    Args:
+        state: A shared state after the event (its ``_clean`` has run).
+
+    Returns:
+        The names to send to the other members: dirty vars this event set,
+        minus backend vars, minus vars only marked by a tab linking itself
+        whose value is what it was at linking.
+    """
+    dirty = getattr(state, "_previous_dirty_vars", None) or set()
+    names = dirty & type(state)._frontend_var_names
+    at_link = (_linked_values.get() or {}).get(id(state))
+    if at_link:
+        names = {
+            name
+            for name in names
+            if name not in at_link or at_link[name] != state.get_value(name)
+        }
+    return names
+
+
+async def _internal_patch_linked_state(
+    self: SharedStateBaseInternal, token: str, full_delta: bool = False
+) -> SharedStateBaseInternal:
+    """Reflex's patch, then forget what earlier events changed in the state."""
+    linked = await ORIGINALS["_internal_patch_linked_state"](
+        self, token, full_delta=full_delta
+    )
+    linked._previous_dirty_vars = set()
+    if full_delta:
+        values = _linked_values.get()
+        if values is not None:
+            values[id(linked)] = {
+                name: copy.deepcopy(linked.get_value(name))
+                for name in _frontend_fields(linked)
+            }
+    return linked
+
+
+def _forget_earlier_changes(state: BaseState) -> None:
+    """Empty ``_previous_dirty_vars`` of every shared state in a loaded tree."""
+    for substate in state.substates.values():
+        if isinstance(substate, SharedState):
+            substate._previous_dirty_vars = set()
+        _forget_earlier_changes(substate)
+
+
+def _collect_shared_token_updates(
+    self: SharedStateBaseInternal,
+    affected_tokens: set[str],
+    current_dirty_vars: dict[str, set[str]],
+) -> None:
+    """Find the members to update after a room changed through its own token."""
+    for substate in self.substates.values():
+        if not isinstance(substate, SharedState):
+            continue
+        if substate._linked_from:
+            changed = changed_frontend_vars(substate)
+            if changed:
+                current_dirty_vars[substate.get_full_name()] = changed
+                affected_tokens.update(substate._linked_from)
+        _collect_shared_token_updates(substate, affected_tokens, current_dirty_vars)
+
+
+@contextlib.asynccontextmanager
+async def _modify_linked_states(
+    self: SharedStateBaseInternal,
+    previous_dirty_vars: dict[str, set[str]] | None = None,
+) -> AsyncIterator[None]:
+    """Reflex's ``_modify_linked_states`` with the fan-out condition corrected.
+
+    Args:
+        self: The ``SharedStateBaseInternal`` of the tree an event runs on.
+        previous_dirty_vars: Given when this applies another member's change
+            to this tab (then nothing is sent on from here).
+
+    Yields:
+        None, with the linked states locked and patched into the tree.
+    """
+    holder = self._linked_locks_holder()
+    if holder._exit_stack is not None:
+        msg = "Cannot nest _modify_linked_states contexts."
+        raise shared.ReflexRuntimeError(msg)
+    if self._reflex_internal_links is None:
+        msg = "No linked states to modify."
+        raise shared.ReflexRuntimeError(msg)
+    values_token = _linked_values.set({})
+    holder._exit_stack = exit_stack = contextlib.AsyncExitStack()
+    holder._held_locks = {}
+    current_dirty_vars: dict[str, set[str]] = {}
+    affected_tokens: set[str] = set()
+    try:
+        for linked_state_name, linked_token in self._reflex_internal_links.items():
+            linked_state_cls = self.get_root_state().get_class_substate(
+                linked_state_name
+            )
+            try:
+                original_state = self._get_state_from_cache(linked_state_cls)
+            except ValueError:
+                continue  # not needed by this event
+            linked_state = await original_state._internal_patch_linked_state(
+                linked_token
+            )
+            if (
+                previous_dirty_vars
+                and (dv := previous_dirty_vars.get(linked_state_name)) is not None
+            ):
+                linked_state.dirty_vars.update(dv)
+                linked_state._mark_dirty()
+        if not self._reflex_internal_links:
+            # A shared state changed through its own token: whatever it holds
+            # from earlier events is not this event's change.
+            _forget_earlier_changes(self._get_root_state())
+        async with exit_stack:
+            yield None
+            if previous_dirty_vars is None:
+                me = self.rx_router_session.client_token
+                for linked_state in self._held_locks_linked_states():
+                    changed = changed_frontend_vars(linked_state)
+                    if changed:
+                        current_dirty_vars[linked_state.get_full_name()] = changed
+                        affected_tokens.update(
+                            token for token in linked_state._linked_from if token != me
+                        )
+                if not self._reflex_internal_links:
+                    base = await self.get_state(SharedStateBaseInternal)
+                    _collect_shared_token_updates(
+                        base,  # type: ignore[arg-type]
+                        affected_tokens,
+                        current_dirty_vars,
+                    )
+    finally:
+        holder._exit_stack = None
+        try:
+            _linked_values.reset(values_token)
+        except ValueError:  # left in another context than it was entered
+            _linked_values.set(None)
+
+    if previous_dirty_vars is None and affected_tokens:
+        shared._do_update_other_tokens(
+            affected_tokens=affected_tokens,
+            previous_dirty_vars=current_dirty_vars,
+            state_type=type(self),
+        )
+
+
+def installed() -> bool:
+    """Whether :func:`install` has replaced Reflex's fan-out.
+
+    Returns:
+        True once installed.
+    """
+    return SharedStateBaseInternal._modify_linked_states is _modify_linked_states
+
+
+def install() -> None:
+    """Replace Reflex's shared-state fan-out with the corrected one (once)."""
+    if installed():
+        return
+    SharedStateBaseInternal._internal_patch_linked_state = _internal_patch_linked_state  # type: ignore[method-assign]
+    SharedStateBaseInternal._modify_linked_states = _modify_linked_states  # type: ignore[method-assign]
+    SharedStateBaseInternal._collect_shared_token_updates = (  # type: ignore[method-assign]
+        _collect_shared_token_updates
+    )
+    logger.debug("shared-state fan-out corrected")
