@@ -129,6 +129,7 @@ export class MediaEngine {
     this.pendingSends = [];
     this.replies = new Map();
     this.sentBeforeDrop = new Set();
+    this.socketDrops = 0;
     this.lostAfterReconnectMs = LOST_AFTER_RECONNECT_MS;
     this.requestSeq = 0;
     this.history = [];
@@ -212,6 +213,7 @@ export class MediaEngine {
 
   /** Reflex's websocket dropped: what was sent on it may never be answered. */
   socketDropped() {
+    this.socketDrops += 1;
     for (const id of this.replies.keys()) this.sentBeforeDrop.add(id);
   }
 

@@ -186,6 +186,11 @@ def _own_id(tab: Tab) -> str:
     return self_tile(tab.page).get_attribute("data-participant-id") or ""
 
 
+def _socket_drops(tab: Tab) -> int:
+    """How often the tab's Reflex websocket dropped (the media engine counts)."""
+    return tab.page.evaluate("() => window.meetMedia.socketDrops")
+
+
 def _token(tab: Tab) -> str:
     return tab.page.evaluate("() => sessionStorage.getItem('token')")
 
@@ -226,13 +231,17 @@ def test_killing_a_worker_mid_meeting_loses_nobody(redis_app_server, person):
     tabs, workers = _meet_on_two_workers(person, url)
     names = [tab.name for tab in tabs]
 
-    victim = workers[tabs[-1].name]
-    hit = [tab for tab in tabs if workers[tab.name] == victim]
-    spared = [tab for tab in tabs if workers[tab.name] != victim]
     before = {tab.name: (_token(tab), _own_id(tab)) for tab in tabs}
     for tab in tabs:
         tab.watch()
+    drops = {tab.name: _socket_drops(tab) for tab in tabs}
+    now = {tab.name: _worker_pid(tab.page) for tab in tabs}
+    assert now == workers, f"a tab moved before the kill: {workers} -> {now}"
+    victim = workers[tabs[-1].name]
+    hit = [tab for tab in tabs if workers[tab.name] == victim]
+    spared = [tab for tab in tabs if workers[tab.name] != victim]
     print(f"workers {workers}; killing {victim} ({[tab.name for tab in hit]})")
+    print(f"socket drops before the kill: {drops}")
     _kill_worker(victim, url)
     killed_at = time.monotonic()
 
@@ -254,6 +263,9 @@ def test_killing_a_worker_mid_meeting_loses_nobody(redis_app_server, person):
     for tab in tabs:
         assert (_token(tab), _own_id(tab)) == before[tab.name], tab.name
         _see_each_other_once(tab, names)
+        # Only the killed worker's tabs lost their socket.
+        dropped = _socket_drops(tab) - drops[tab.name]
+        assert dropped == (1 if tab in hit else 0), (tab.name, dropped)
 
     # Hands and chat cross both ways after the kill.
     for tab in (hit[0], spared[0]):
