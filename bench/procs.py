@@ -6,8 +6,10 @@ No third-party dependency: everything comes from ``/proc/<pid>/stat``,
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -158,6 +160,25 @@ def machine_busy_seconds() -> tuple[float, float]:
     return (total - idle) / CLOCK_TICKS, total / CLOCK_TICKS
 
 
+@contextlib.contextmanager
+def busy_meter(into: dict[str, float], name: str) -> Iterator[None]:
+    """Note how busy the whole machine was while the block ran.
+
+    Args:
+        into: Where the figure goes.
+        name: Its key: all cores' use in % of the machine.
+
+    Yields:
+        Nothing; the figure is written when the block ends (also on errors).
+    """
+    busy0, total0 = machine_busy_seconds()
+    try:
+        yield
+    finally:
+        busy1, total1 = machine_busy_seconds()
+        into[name] = 100.0 * (busy1 - busy0) / max(total1 - total0, 1e-9)
+
+
 @dataclass(frozen=True)
 class Sample:
     """What one process (or tree) did over a sampling window."""
@@ -264,3 +285,20 @@ def _listening_inodes(port: int) -> set[str]:
             if state == "0A" and int(local.rsplit(":", 1)[1], 16) == port:
                 found.add(f"socket:[{inode}]")
     return found
+
+
+def cpu_seconds(pids: set[int]) -> float:
+    """CPU seconds (user + system) used so far by the running ``pids``.
+
+    Args:
+        pids: The processes (those gone are left out).
+
+    Returns:
+        Their CPU time in all.
+    """
+    return sum(_cpu_by_pid(pids).values())
+
+
+def rss_mib(pids: set[int]) -> float:
+    """Resident memory of ``pids`` together, in MiB."""
+    return sum(rss_kib(pid) for pid in pids) / 1024

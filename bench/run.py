@@ -24,7 +24,6 @@ import signal
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
 
@@ -35,15 +34,9 @@ from playwright.sync_api import Browser, sync_playwright
 
 from bench import pages, procs, report, scenarios
 from bench.scenarios import log
+from bench.servers import app_server
 from bench.workdirs import private_workdirs
-from tests.support import (
-    calls_standin,
-    free_port,
-    reflex_server,
-    standin_env,
-)
-
-PORT_ATTEMPTS = 3
+from tests.support import calls_standin, standin_env
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -88,43 +81,6 @@ def stop_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, interrupt)
 
 
-@contextlib.contextmanager
-def app_server(
-    standin: dict[str, str], logs: Path, extra_env: dict[str, str]
-) -> Iterator[tuple[str, set[int]]]:
-    """Serve the app on a free port that no other server shares.
-
-    Granian listens with ``SO_REUSEPORT``: if another app server (another
-    engineer's tests) picked the same "free" port, both would run and the
-    kernel would split the browsers between them. Such a start is retried on
-    another port.
-
-    Args:
-        standin: The running stand-in.
-        logs: Where the app log goes.
-        extra_env: More environment for the server.
-
-    Yields:
-        The base URL and the app server's pids.
-
-    Raises:
-        RuntimeError: When no unshared port was found.
-    """
-    for attempt in range(1, PORT_ATTEMPTS + 1):
-        port = free_port()
-        log(f"building and starting the app on port {port}")
-        env = {**standin_env(standin), **extra_env}
-        with reflex_server(port, logs / "app.log", env) as url:
-            pids = procs.reflex_server_tree(port)
-            foreign = procs.listening_pids(port) - pids
-            if pids and not foreign:
-                log(f"app at {url}, processes {sorted(pids)}")
-                yield url, pids
-                return
-            log(f"port {port} also served by {sorted(foreign)} (try {attempt})")
-    raise RuntimeError(f"no unshared port in {PORT_ATTEMPTS} tries")
-
-
 def benchmark(args: argparse.Namespace, logs: Path) -> str:
     """Start the servers and the browser, measure, and build the report.
 
@@ -143,7 +99,9 @@ def benchmark(args: argparse.Namespace, logs: Path) -> str:
             log(f"building in a private copy: {workdirs['REFLEX_WEB_WORKDIR']}")
         standin = stack.enter_context(calls_standin(logs / "standin.log"))
         log(f"stand-in pid {standin['pid']} at {standin['url']}")
-        url, app_pids = stack.enter_context(app_server(standin, logs, workdirs))
+        url, app_pids = stack.enter_context(
+            app_server(logs / "app.log", {**standin_env(standin), **workdirs})
+        )
         playwright = stack.enter_context(sync_playwright())
         browser = pages.launch(playwright)
         stack.callback(close_quietly, browser)
@@ -215,6 +173,20 @@ def warnings_for(url: str, app_pids: set[int]) -> list[str]:
     ]
 
 
+def publish(text: str, out: Path | None) -> None:
+    """Print a report and also write it to ``out`` when given.
+
+    Args:
+        text: The Markdown report.
+        out: A file for it, or None.
+    """
+    print()
+    print(text)
+    if out:
+        out.write_text(text)
+        log(f"report written to {out}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print (and optionally save) the report.
 
@@ -233,11 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         log("interrupted; servers and browser stopped")
         return 130
-    print()
-    print(text)
-    if args.out:
-        args.out.write_text(text)
-        log(f"report written to {args.out}")
+    publish(text, args.out)
     return 0
 
 

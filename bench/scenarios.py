@@ -91,12 +91,8 @@ class Setting:
         Returns:
             What the scenario returns.
         """
-        busy0, total0 = procs.machine_busy_seconds()
-        try:
+        with procs.busy_meter(self.busy, name):
             return action()
-        finally:
-            busy1, total1 = procs.machine_busy_seconds()
-            self.busy[name] = 100.0 * (busy1 - busy0) / max(total1 - total0, 1e-9)
 
 
 # ---- 1. join -> first remote frame ---------------------------------------------

@@ -21,7 +21,8 @@ class SfuConfig:
             cleaned up (Calls: 30 s).
         session_timeout: Seconds a session may stay without a connected
             PeerConnection before it is closed (afterwards: 410).
-        max_body_bytes: Largest accepted request body; larger ones get 413.
+        max_body_bytes: Largest accepted request body; larger ones get 413
+            (room for the SDP of a session with a hundred transceivers).
         ice_host: The address ICE host candidates are gathered on.
         remb_bitrate: The fixed REMB, in bit/s, sent to publishers.
     """
@@ -31,6 +32,6 @@ class SfuConfig:
     connect_wait: float = 5.0
     track_timeout: float = 30.0
     session_timeout: float = 30.0
-    max_body_bytes: int = 64 * 1024
+    max_body_bytes: int = 512 * 1024
     ice_host: str = "127.0.0.1"
     remb_bitrate: int = 2_000_000

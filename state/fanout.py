@@ -24,7 +24,12 @@ that the tab receives them; those were then re-sent to every other member.
   event changed (backend vars are never sent), and a var marked only because
   a tab linked itself is sent only if its value really changed;
 * ``SharedStateBaseInternal._collect_shared_token_updates`` (a room changed
-  through its own token, e.g. by an HTTP route): the same rule.
+  through its own token, e.g. by an HTTP route): the same rule;
+* ``reflex.istate.shared._patch_state``: patching a linked state into a tab's
+  tree marked the tab's router data dirty every time, so each member received
+  its own router data (≈ 1.2 KB of headers and URL) again with every change
+  of the room, and with every event of its own. Only linking and unlinking
+  (a full delta) mark it now.
 
 ``tests/unit/test_fanout_internals.py`` pins the source of each replaced
 method, so an upgrade of Reflex fails loudly there; the behaviour is pinned
@@ -58,7 +63,49 @@ ORIGINALS: dict[str, Any] = {
     "_collect_shared_token_updates": (
         SharedStateBaseInternal._collect_shared_token_updates
     ),
+    "_patch_state": shared._patch_state,
 }
+
+
+@contextlib.asynccontextmanager
+async def _patch_state(
+    original_state: BaseState, linked_state: BaseState, full_delta: bool = False
+) -> AsyncIterator[None]:
+    """Reflex's ``_patch_state``, marking router data dirty only for a full delta."""
+    if (original_parent_state := original_state.parent_state) is None:
+        msg = "Cannot patch root state as linked state."
+        raise shared.ReflexRuntimeError(msg)
+    state_name = original_state.get_name()
+    original_parent_state.substates[state_name] = linked_state
+    linked_parent_state = linked_state.parent_state
+    linked_state.parent_state = original_parent_state
+    try:
+        if full_delta:
+            linked_cls = type(linked_state)
+            linked_state.dirty_vars.update(
+                name
+                for name, f in linked_cls.get_fields().items()
+                if f._owner is linked_cls
+            )
+            linked_state.dirty_vars.update(linked_state.computed_vars)
+            linked_state._mark_dirty()
+            root_state = original_state._get_root_state()
+            root_state.dirty_vars.update(shared.ROUTER_VARS)
+            root_state.dirty_vars.add(shared.ROUTER_DATA)
+            root_state._mark_dirty()
+            with shared._suppress_delta_recording():
+                await root_state._get_resolved_delta()
+        yield
+    finally:
+        original_parent_state.substates[state_name] = original_state
+        linked_state.parent_state = linked_parent_state
+        original_cls = type(original_state)
+        original_state._mark_dirty_computed_vars(
+            name
+            for name, f in original_cls.get_fields().items()
+            if f._owner is original_cls
+        )
+
 
 # Per event (the asyncio task processing it): the public values of each state
 # linked during the event, keyed by id(state), as they were when it linked.
@@ -241,4 +288,5 @@ def install() -> None:
     SharedStateBaseInternal._collect_shared_token_updates = (  # type: ignore[method-assign]
         _collect_shared_token_updates
     )
+    shared._patch_state = _patch_state
     logger.debug("shared-state fan-out corrected")

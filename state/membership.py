@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 from reflex.istate.manager.token import BaseStateToken
 
+from calls.client import MAX_TRACKS_PER_CALL
 from calls.errors import CallsError
 from core import roster
 from state import presence
@@ -140,17 +141,34 @@ async def _in_roster(departure: Departure) -> bool:
 
 
 async def _close_calls_session(session_id: str) -> None:
-    """Close every track of a Calls session (published and pulled)."""
+    """Close every track of a Calls session (published and pulled).
+
+    A tab in a big room holds more tracks than one Calls request may list:
+    they are closed in requests of at most ``MAX_TRACKS_PER_CALL``, and a
+    request that fails does not keep the others from closing theirs.
+    """
     client = calls_client()
     try:
         info = await client.get_session(session_id)
-        mids = [track.mid for track in info.tracks if track.mid]
-        if mids:
-            await client.close_tracks(session_id, mids, force=True)
     except CallsError as failure:  # already closed or gone: nothing to stop
         logger.info(
             "closing Calls session %s: %s", session_id, failure.problem.description
         )
+        return
+    mids = [track.mid for track in info.tracks if track.mid]
+    for start in range(0, len(mids), MAX_TRACKS_PER_CALL):
+        try:
+            await client.close_tracks(
+                session_id, mids[start : start + MAX_TRACKS_PER_CALL], force=True
+            )
+        except CallsError as failure:
+            logger.info(
+                "closing Calls session %s: %s",
+                session_id,
+                failure.problem.description,
+            )
+            if failure.status == 410:  # the session itself is gone
+                return
 
 
 async def apply_to_room(

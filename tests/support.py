@@ -6,6 +6,7 @@ import contextlib
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -109,31 +110,35 @@ def reflex_env(port: int, log: Path, extra_env: dict[str, str] | None = None) ->
     }
 
 
-def start_reflex(port: int, env: dict, handle) -> subprocess.Popen:
+def start_reflex(
+    port: int,
+    env: dict,
+    handle,
+    *,
+    backend_only: bool = False,
+    cwd: Path = ROOT,
+) -> subprocess.Popen:
     """Start ``reflex run --env prod`` in a process group of its own.
 
     Args:
         port: Frontend and backend port.
         env: Its environment (see :func:`reflex_env`).
         handle: An open file for its output.
+        backend_only: Serve only the backend (events, ``/api``; no page is
+            built or served): enough for clients that speak the websocket.
+        cwd: The Reflex app's folder (default: this project).
 
     Returns:
         The process (stop it with :func:`stop_group`).
     """
+    ports = ["--backend-port", str(port)]
+    if backend_only:
+        ports.insert(0, "--backend-only")
+    else:
+        ports = ["--frontend-port", str(port), *ports]
     return subprocess.Popen(
-        [
-            "reflex",
-            "run",
-            "--env",
-            "prod",
-            "--frontend-port",
-            str(port),
-            "--backend-port",
-            str(port),
-            "--loglevel",
-            "info",
-        ],
-        cwd=ROOT,
+        ["reflex", "run", "--env", "prod", *ports, "--loglevel", "info"],
+        cwd=cwd,
         env=env,
         stdout=handle,
         stderr=subprocess.STDOUT,
@@ -142,30 +147,95 @@ def start_reflex(port: int, env: dict, handle) -> subprocess.Popen:
 
 
 def wait_app(
-    port: int, proc: subprocess.Popen, log: Path, timeout: float = 600
+    port: int,
+    proc: subprocess.Popen,
+    log: Path,
+    timeout: float = 600,
+    *,
+    page: bool = True,
 ) -> None:
-    """Wait until the app server on ``port`` answers ``/ping`` and its page."""
+    """Wait until the app server on ``port`` answers ``/ping`` (and its page)."""
     wait_http(f"http://127.0.0.1:{port}/ping", proc, timeout, log)
-    wait_http(f"http://127.0.0.1:{port}/", proc, 60, log)
+    if page:
+        wait_http(f"http://127.0.0.1:{port}/", proc, 60, log)
 
 
 @contextlib.contextmanager
 def reflex_server(
-    port: int, log: Path, extra_env: dict[str, str] | None = None
+    port: int,
+    log: Path,
+    extra_env: dict[str, str] | None = None,
+    *,
+    backend_only: bool = False,
+    cwd: Path = ROOT,
 ) -> Iterator[str]:
     """Serve the app in production mode on 127.0.0.1:``port``.
+
+    Args:
+        port: The port.
+        log: Where its output goes (its database goes beside it).
+        extra_env: More environment.
+        backend_only: Serve only the backend (see :func:`start_reflex`).
+        cwd: The Reflex app's folder (default: this project).
 
     Yields:
         The base URL.
     """
     handle = log.open("w")
-    proc = start_reflex(port, reflex_env(port, log, extra_env), handle)
+    env = reflex_env(port, log, extra_env)
+    proc = start_reflex(port, env, handle, backend_only=backend_only, cwd=cwd)
     try:
-        wait_app(port, proc, log)
+        wait_app(port, proc, log, page=not backend_only)
         yield f"http://127.0.0.1:{port}"
     finally:
         stop_group(proc)
         handle.close()
+
+
+@contextlib.contextmanager
+def redis_server(workdir: Path) -> Iterator[str]:
+    """A Redis on 127.0.0.1: the machine's on 6379, else a private one.
+
+    Args:
+        workdir: Where a private server keeps its (unsaved) files.
+
+    Yields:
+        The Redis URL (database 3 of the machine's server, 0 of a private one).
+    """
+    if port_open(6379):
+        yield "redis://127.0.0.1:6379/3"
+        return
+    server = shutil.which("redis-server")
+    if not server:
+        raise RuntimeError("redis-server is missing: run scripts/setup.sh --test")
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            server,
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(workdir),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while not port_open(port):
+            if time.monotonic() > deadline:
+                raise RuntimeError("private redis-server did not start")
+            time.sleep(0.1)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        stop_group(proc)
 
 
 @contextlib.contextmanager

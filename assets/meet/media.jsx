@@ -68,7 +68,9 @@ export function MediaBridge(props) {
   const me = props.me;
   const stay = useRef({ room: "", participant: "" });
   useEffect(() => {
-    if (!engine || !me) return;
+    // No room (a reconnect to a restarted server starts from an empty state):
+    // the entry shown may still be the old one, so nothing is decided yet.
+    if (!engine || !me || !room) return;
     const before = stay.current;
     stay.current = { room: room || "", participant: me.id };
     if (before.participant && before.participant !== me.id && before.room === room) {

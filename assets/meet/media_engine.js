@@ -14,14 +14,17 @@ import {
   LossMonitor,
   backoffDelay,
   chooseDevice,
+  chunked,
   classifyMediaError,
   connectionQuality,
   diffPulls,
   disconnectAction,
   isRetryable,
   isSessionLost,
+  negotiatedCodecs,
   parseTrackId,
   rateLimitDelay,
+  readPullAnswer,
   shortenForHistory,
   trackIdOf,
 } from "./media_logic.js";
@@ -640,21 +643,24 @@ export class MediaEngine {
     const now = Date.now();
     const { subscribe, unsubscribe, retryAt } = diffPulls(this.pulled.keys(), wanted, this.failedPulls, now);
     this.scheduleRetry(retryAt);
+    let failure = null;
     if (unsubscribe.length) {
       const transceivers = unsubscribe
         .map((id) => this.pc.getTransceivers().find((t) => t.mid === this.pulled.get(id)?.mid))
         .filter(Boolean);
       unsubscribe.forEach((id) => this.dropRemote(id));
-      if (transceivers.length) await this.closeMids(transceivers);
+      // A close that failed does not keep the newcomers' tracks from being pulled.
+      if (transceivers.length) await this.closeMids(transceivers).catch((err) => (failure = err));
     }
     try {
-      if (subscribe.length) await this.pull(subscribe);
+      if (subscribe.length && !(failure && isSessionLost(failure.status, failure.code))) await this.pull(subscribe);
     } finally {
       if (this.failedPulls.size) {
         const next = diffPulls(this.pulled.keys(), wanted, this.failedPulls, Date.now());
         this.scheduleRetry(next.retryAt);
       }
     }
+    if (failure) throw failure;
   }
 
   /** One timer for the next pull of a failed track (backing off, see PullFailures). */
@@ -669,7 +675,34 @@ export class MediaEngine {
     }, Math.max(0, at - Date.now()) + 50);
   }
 
+  /**
+   * Pull `ids` in requests of at most MAX_TRACKS_PER_REQUEST tracks (the
+   * proxy refuses more), one after another on our one session, each with its
+   * own renegotiation. A chunk that fails costs only its own tracks (they back
+   * off in `failedPulls`); the others go on. Throws the first failure after
+   * every chunk was tried, or at once when the session is gone.
+   */
   async pull(ids) {
+    const generation = this.generation;
+    let failure = null;
+    try {
+      for (const part of chunked(ids)) {
+        if (generation !== this.generation || this.status !== "ready" || !this.pc) break;
+        try {
+          await this.pullChunk(part);
+        } catch (err) {
+          failure = failure || err;
+          if (isSessionLost(err.status, err.code)) break; // a recovery takes over
+        }
+      }
+    } finally {
+      this.changed();
+    }
+    if (failure) throw failure;
+  }
+
+  /** One `tracks/new` of at most MAX_TRACKS_PER_REQUEST remote tracks, then its renegotiation. */
+  async pullChunk(ids) {
     const tracks = ids.map((id) => ({ location: "remote", ...parseTrackId(id) }));
     let answer;
     try {
@@ -681,38 +714,105 @@ export class MediaEngine {
       ids.forEach((id) => this.failedPulls.failed(id, now));
       throw err;
     }
-    for (const track of answer.tracks || []) {
-      const id = trackIdOf(track.sessionId, track.trackName);
-      if (track.errorCode || !track.mid) {
-        this.failedPulls.failed(id, Date.now());
-        continue;
-      }
+    const { pulled, failed } = readPullAnswer(ids, answer.tracks);
+    const now = Date.now();
+    failed.forEach((id) => this.failedPulls.failed(id, now));
+    for (const { id, mid } of pulled) {
       this.failedPulls.succeeded(id);
-      this.pulled.set(id, { mid: track.mid });
-      this.midToTrack.set(track.mid, id);
+      this.pulled.set(id, { mid });
+      this.midToTrack.set(mid, id);
     }
-    if (answer.requiresImmediateRenegotiation && answer.sessionDescription) {
-      const pc = this.pc;
+    if (!answer.requiresImmediateRenegotiation || !answer.sessionDescription) return;
+    const pc = this.pc;
+    try {
       await pc.setRemoteDescription(answer.sessionDescription);
       await pc.setLocalDescription(await pc.createAnswer());
+      this.keepNegotiatedCodecs(pc, new Set(pulled.map(({ mid }) => mid)));
       await this.api("renegotiate", this.sessionId, {
         sessionDescription: { type: "answer", sdp: pc.localDescription.sdp },
       });
+    } catch (err) {
+      // Calls never got our answer: these tracks would not flow. Give them
+      // back (closed, backing off) so a later pull asks for them afresh.
+      await this.abandonPulls(pulled.map(({ id }) => id), err);
+      throw err;
     }
-    this.changed();
   }
 
+  /** Later offers list only the codecs these pulled transceivers were negotiated with. */
+  keepNegotiatedCodecs(pc, mids) {
+    const Receiver = globalThis.RTCRtpReceiver;
+    if (!Receiver?.getCapabilities) return;
+    for (const transceiver of pc.getTransceivers()) {
+      if (!mids.has(transceiver.mid) || !transceiver.setCodecPreferences) continue;
+      try {
+        const kind = transceiver.receiver.track.kind;
+        const keep = negotiatedCodecs(Receiver.getCapabilities(kind)?.codecs, transceiver.receiver.getParameters().codecs);
+        if (keep.length) transceiver.setCodecPreferences(keep);
+      } catch (_) {
+        /* an optimisation only: the offer stays as the browser makes it */
+      }
+    }
+  }
+
+  /** Tracks whose pull could not be completed: back off, forget, close their transceivers. */
+  async abandonPulls(ids, err) {
+    const pc = this.pc;
+    const now = Date.now();
+    const mids = new Set(ids.map((id) => this.pulled.get(id)?.mid));
+    ids.forEach((id) => {
+      this.failedPulls.failed(id, now);
+      this.dropRemote(id);
+    });
+    if (!pc || isSessionLost(err.status, err.code)) return;
+    try {
+      if (pc.signalingState === "have-remote-offer") await pc.setLocalDescription({ type: "rollback" });
+      const transceivers = pc.getTransceivers().filter((t) => t.mid !== null && mids.has(t.mid));
+      if (transceivers.length) await this.closeMids(transceivers);
+    } catch (_) {
+      /* best effort: the next negotiation starts from whatever is left */
+    }
+  }
+
+  /**
+   * Stop transceivers and close their tracks on Calls, in requests of at most
+   * MAX_TRACKS_PER_REQUEST mids, one after another, each with its own offer
+   * (only that chunk's transceivers stopped in it). A failed chunk does not
+   * keep the others from closing; the first failure is thrown at the end.
+   */
   async closeMids(transceivers) {
     const pc = this.pc;
-    const mids = transceivers.map((t) => t.mid).filter((mid) => mid !== null);
+    const unnamed = transceivers.filter((t) => t.mid === null);
+    unnamed.forEach((t) => t.stop());
+    let failure = null;
+    for (const part of chunked(transceivers.filter((t) => t.mid !== null))) {
+      if (pc !== this.pc) break; // recovered meanwhile: the old connection is gone
+      try {
+        await this.closeChunk(pc, part);
+      } catch (err) {
+        failure = failure || err;
+        if (isSessionLost(err.status, err.code)) break;
+      }
+    }
+    if (failure) throw failure;
+  }
+
+  async closeChunk(pc, transceivers) {
+    const mids = transceivers.map((t) => t.mid);
     transceivers.forEach((t) => t.stop());
-    if (!mids.length) return;
     await pc.setLocalDescription(await pc.createOffer());
-    const answer = await this.api("tracks/close", this.sessionId, {
-      tracks: mids.map((mid) => ({ mid })),
-      sessionDescription: { type: "offer", sdp: pc.localDescription.sdp },
-      force: false,
-    });
+    let answer;
+    try {
+      answer = await this.api("tracks/close", this.sessionId, {
+        tracks: mids.map((mid) => ({ mid })),
+        sessionDescription: { type: "offer", sdp: pc.localDescription.sdp },
+        force: false,
+      });
+    } catch (err) {
+      // Leave the connection stable for the next negotiation.
+      if (pc.signalingState === "have-local-offer") await pc.setLocalDescription({ type: "rollback" }).catch(() => {});
+      throw err;
+    }
     if (answer.sessionDescription) await pc.setRemoteDescription(answer.sessionDescription);
   }
 

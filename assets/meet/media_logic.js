@@ -15,6 +15,73 @@ export function trackIdOf(sessionId, trackName) {
 }
 
 /**
+ * The most tracks one Calls request may list: the limit our Calls proxy
+ * enforces (`core/calls_policy.py` `MAX_TRACKS`; a Python unit test keeps the
+ * two equal). Calls itself takes up to 64 per call.
+ */
+export const MAX_TRACKS_PER_REQUEST = 32;
+
+/**
+ * Split a list into consecutive chunks of at most `size` items, in order.
+ * @template T
+ * @param {Iterable<T>} items
+ * @param {number} size a positive integer
+ * @returns {T[][]} no empty chunk; `[]` for no items
+ */
+export function chunked(items, size = MAX_TRACKS_PER_REQUEST) {
+  if (!Number.isInteger(size) || size < 1) throw new RangeError(`chunk size must be a positive integer, not ${size}`);
+  const list = [...items];
+  const chunks = [];
+  for (let start = 0; start < list.length; start += size) chunks.push(list.slice(start, start + size));
+  return chunks;
+}
+
+/**
+ * Read the answer to one pull (`tracks/new` with remote tracks): which of the
+ * requested ids got a mid, and which failed. A track with an error, without a
+ * mid, or missing from the answer failed; an answered track nobody asked for
+ * is ignored.
+ * @param {string[]} ids the track ids the request asked for
+ * @param {Array<{sessionId?: string, trackName?: string, mid?: string, errorCode?: string}>} answered
+ * @returns {{pulled: Array<{id: string, mid: string}>, failed: string[]}}
+ */
+export function readPullAnswer(ids, answered) {
+  const asked = new Set(ids);
+  const mids = new Map();
+  for (const track of Array.isArray(answered) ? answered : []) {
+    if (!track || typeof track !== "object") continue;
+    const id = trackIdOf(track.sessionId, track.trackName);
+    if (!asked.has(id) || mids.has(id)) continue;
+    mids.set(id, !track.errorCode && typeof track.mid === "string" && track.mid ? track.mid : null);
+  }
+  const pulled = [];
+  const failed = [];
+  for (const id of asked) {
+    const mid = mids.get(id);
+    if (mid) pulled.push({ id, mid });
+    else failed.push(id);
+  }
+  return { pulled, failed };
+}
+
+/**
+ * The codec preferences that keep a pulled transceiver to what it was
+ * negotiated with: the receiver's capabilities whose MIME type the
+ * negotiation chose. Chrome otherwise lists every codec it has in each
+ * m-line of its later offers (about 5 KB per video m-line instead of 1 KB),
+ * and a tab pulling 50 tracks sends every such offer whole. Empty (change
+ * nothing) unless a media codec (not only rtx/red/fec) was negotiated.
+ * @param {Array<{mimeType: string}>} capabilities RTCRtpReceiver.getCapabilities(kind).codecs
+ * @param {Array<{mimeType: string}>} negotiated receiver.getParameters().codecs
+ */
+export function negotiatedCodecs(capabilities, negotiated) {
+  const chosen = new Set((negotiated || []).map((c) => String(c?.mimeType || "").toLowerCase()));
+  const helpers = /\/(rtx|red|ulpfec|flexfec-03)$/;
+  if (![...chosen].some((mime) => mime && !helpers.test(mime))) return [];
+  return (capabilities || []).filter((c) => chosen.has(String(c?.mimeType || "").toLowerCase()));
+}
+
+/**
  * Failed pulls per track id, with backoff: after the n-th failure a track is
  * pulled again only `firstMs * 2^(n-1)` later (2, 4, 8, 16 s), and after
  * `maxAttempts` failures not at all until its publisher announces another

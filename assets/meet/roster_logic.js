@@ -28,10 +28,14 @@ export class Roster {
     this.seq = -1;
   }
 
-  /** Replace everything with a snapshot {seq, users}; returns whether it applied. */
+  /**
+   * Replace everything with a snapshot {seq, users}; returns whether it applied.
+   * A snapshot always wins, even one numbered below this tab's roster: a
+   * restarted server numbers from the start again, and a stale one (the
+   * state replayed on a reconnect) is caught up by the log or by a resync.
+   */
   applySnapshot(snapshot) {
     if (!snapshot || typeof snapshot.seq !== "number" || !Array.isArray(snapshot.users)) return false;
-    if (snapshot.seq < this.seq) return false; // older than what this tab has
     this.entries = new Map(snapshot.users.map((u) => [u.id, u]));
     this.seq = snapshot.seq;
     return true;
@@ -200,6 +204,20 @@ export function tileView(tile, user, selfId, pinned) {
   };
 }
 
+/** The video tracks of the tiles on a page (other people's, camera on or off). */
+function pagePulls(keys, tileByKey, byId, selfId) {
+  const ids = [];
+  for (const key of keys) {
+    const tile = tileByKey.get(key);
+    const user = byId.get(tile.userId);
+    if (!user || user.id === selfId) continue;
+    const t = user.tracks || {};
+    const id = tile.kind === "screen" ? t.screenshare : t.video;
+    if (id) ids.push(id);
+  }
+  return ids.sort();
+}
+
 /**
  * Everything this tab shows of the room.
  * @param users roster entries in arrival order.
@@ -259,9 +277,9 @@ export function buildView(users, local) {
     pull_audio: inMeeting
       ? joined.filter((u) => u.id !== selfId && u.tracks && u.tracks.audio).map((u) => u.tracks.audio).sort()
       : [],
-    pull_video: inMeeting
-      ? stage.map((t) => t.video_track).filter((id) => id && !id.startsWith("self:")).sort()
-      : [],
+    // A camera turned off stays pulled (its tile shows the avatar): turning
+    // it on again shows video at once, and nobody re-pulls.
+    pull_video: inMeeting ? pagePulls(pages[page - 1], tileByKey, byId, selfId) : [],
   };
 }
 

@@ -131,6 +131,10 @@ def test_mute_keeps_audio_subscribed_and_camera_off_shows_the_avatar(
     expect(ada_on_bob).to_have_attribute("data-video", "off")
     expect(ada_on_bob.locator(".meet-avatar")).to_be_visible()
     expect(ada_on_bob.get_by_test_id("tile-video")).to_be_hidden()
+    # Her camera stays pulled (black frames): turning it on re-pulls nothing.
+    bob.wait_for_timeout(1_000)
+    pulled = bob.evaluate("() => [...window.meetMedia.pulled.keys()]")
+    assert ada_ids["camera"] in pulled
 
     ada.get_by_test_id("toggle-camera").click()
     expect(ada_on_bob).to_have_attribute("data-video", "on")

@@ -83,15 +83,21 @@ test("a missing change asks for a snapshot and applies nothing past it", () => {
   assert.equal(roster.seq, 2);
 });
 
-test("a log before any snapshot asks for one; an older snapshot is ignored", () => {
+test("a log before any snapshot asks for one; a snapshot always wins", () => {
   const roster = new Roster();
   assert.deepEqual(roster.applyLog([{ seq: 1, id: "a", put: user("a") }]), { changed: false, gap: true });
   roster.applySnapshot({ seq: 5, users: [user("a")] });
-  assert.equal(roster.applySnapshot({ seq: 4, users: [] }), false);
-  assert.equal(roster.users().length, 1);
+  // A restarted server numbers from the start again.
+  assert.equal(roster.applySnapshot({ seq: 1, users: [user("b")] }), true);
+  assert.deepEqual(roster.users().map((u) => u.id), ["b"]);
+  // A stale snapshot replayed on reconnect: the log's next change shows the gap.
+  roster.applySnapshot({ seq: 9, users: [user("b")] });
+  roster.applySnapshot({ seq: 6, users: [] });
+  assert.equal(roster.applyLog([{ seq: 10, id: "c", put: user("c") }]).gap, true);
   for (const bad of [null, {}, { seq: "1", users: [] }, { seq: 1, users: "x" }]) {
     assert.equal(roster.applySnapshot(bad), false);
   }
+  assert.equal(roster.users().length, 0, "a malformed snapshot changes nothing");
 });
 
 test("a log numbered below the tab's roster (the room started again) asks for a snapshot", () => {
@@ -192,6 +198,7 @@ test("a camera turned off keeps its audio pull and its place; only its video is 
   assert.deepEqual(after.stage_tiles.map((t) => t.key), before.stage_tiles.map((t) => t.key));
   assert.equal(after.stage_tiles[1].video_track, "");
   assert.deepEqual(after.pull_audio, before.pull_audio);
+  assert.deepEqual(after.pull_video, before.pull_video, "its video stays pulled");
 });
 
 test("a raised hand or the active speaker is brought onto a full stage", () => {

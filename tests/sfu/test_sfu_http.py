@@ -11,6 +11,7 @@ import time
 import httpx
 import pytest
 
+from sfu.config import SfuConfig
 from tests.sfu.sfu_support import (
     APP_ID,
     ROOT,
@@ -196,7 +197,13 @@ def test_bad_bodies_are_400_and_huge_ones_413(api):
         "invalid_params",
     )
     huge = {
-        "tracks": [{"location": "remote", "sessionId": sid, "trackName": "x" * 70_000}]
+        "tracks": [
+            {
+                "location": "remote",
+                "sessionId": sid,
+                "trackName": "x" * (SfuConfig.max_body_bytes + 1),
+            }
+        ]
     }
     assert_error(api.post(url, json=huge), 413, "payload_too_large")
 

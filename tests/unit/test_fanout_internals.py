@@ -30,6 +30,9 @@ PINNED = {
     "_collect_shared_token_updates": (
         "e0d52937e42bb9ebc806ede96330f0320b45e75a19f8aa59770d509b37ece958"
     ),
+    "_patch_state": (
+        "9c4918579a38d33fa4b9018d8d4e441111aeff83d879bf0b2821812e3fe58be3"
+    ),
     "_do_update_other_tokens": (
         "96b407ace6c280b42f3d29fa98c181b6b65e411dcc1d20aaeed0cb90f30e6cbd"
     ),
@@ -47,7 +50,7 @@ def test_reflex_is_the_version_the_correction_was_written_for():
 def test_the_replaced_methods_are_unchanged_upstream():
     for name, original in fanout.ORIGINALS.items():
         assert _sha(original) == PINNED[name], (
-            f"SharedStateBaseInternal.{name} changed in this Reflex: review "
+            f"reflex.istate.shared {name} changed in this Reflex: review "
             "state/fanout.py against it (and drop the correction if upstream "
             "fixed the fan-out)"
         )
@@ -79,6 +82,9 @@ def test_the_app_installs_the_correction():
     import app.app  # noqa: F401
 
     assert fanout.installed()
+    assert shared._patch_state is not fanout.ORIGINALS["_patch_state"]
+    for name in ("ROUTER_VARS", "ROUTER_DATA", "_suppress_delta_recording"):
+        assert hasattr(shared, name), f"the copy of _patch_state uses {name}"
     assert (
         SharedStateBaseInternal._modify_linked_states
         is not (fanout.ORIGINALS["_modify_linked_states"])

@@ -1,0 +1,1 @@
+"""The bare baseline app of the load driver."""
