@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from app import socket_takeover
 from app.api import api
 from app.home import home
 from components import lobby, room
@@ -25,6 +26,8 @@ reflex_guard.install()
 server_secret()
 # Send a room's changes to its members only when it changed (state/fanout.py).
 fanout.install()
+# A tab whose worker died keeps its token when it reconnects to another one.
+socket_takeover.install()
 # Apply pending database migrations (safe with several workers starting).
 migrate()
 

@@ -28,10 +28,18 @@ import {
   shortenForHistory,
   trackIdOf,
 } from "./media_logic.js";
+import { watchReflexSocket } from "./reflex_socket.js";
 
 const VIDEO = { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { max: 24 } };
 const HISTORY = 100;
 const REPLY_TIMEOUT_MS = 20000;
+// A request sent on a socket that dropped and is still unanswered this long
+// after the socket is back is given up (its worker may have died with it).
+const LOST_AFTER_RECONNECT_MS = 4000;
+const LOST_REPLY = {
+  status: 0,
+  error: { code: "bridge_lost", description: "The connection to the server dropped before it answered." },
+};
 // A rate-limited request waits and is sent again at most this many times.
 const RATE_LIMIT_RETRIES = 8;
 const STATS_MS = 500;
@@ -123,6 +131,9 @@ export class MediaEngine {
     this.transport = null;
     this.pendingSends = [];
     this.replies = new Map();
+    this.sentBeforeDrop = new Set();
+    this.socketDrops = 0;
+    this.lostAfterReconnectMs = LOST_AFTER_RECONNECT_MS;
     this.requestSeq = 0;
     this.history = [];
     this.queue = new SerialQueue();
@@ -203,8 +214,32 @@ export class MediaEngine {
     }
   }
 
+  /** Reflex's websocket dropped: what was sent on it may never be answered. */
+  socketDropped() {
+    this.socketDrops += 1;
+    for (const id of this.replies.keys()) this.sentBeforeDrop.add(id);
+  }
+
+  /**
+   * Reflex's websocket is connected again, perhaps to another worker. A
+   * request whose worker died with the old socket is never answered; a
+   * surviving worker's answer still arrives (Reflex forwards it to the new
+   * socket). So what is still unanswered a little later is given up as lost
+   * and sent again (`bridge_lost` is retried like a timeout), instead of
+   * holding up the tab's negotiations for the whole reply timeout.
+   */
+  socketConnected() {
+    const suspects = [...this.sentBeforeDrop];
+    this.sentBeforeDrop.clear();
+    if (!suspects.length) return;
+    window.setTimeout(() => {
+      suspects.forEach((id) => this.resolve(id, LOST_REPLY));
+    }, this.lostAfterReconnectMs);
+  }
+
   /** Called by the server (via call_script) with the answer to a request. */
   resolve(id, reply) {
+    this.sentBeforeDrop.delete(id);
     const waiter = this.replies.get(id);
     if (!waiter) return;
     this.replies.delete(id);
@@ -223,6 +258,7 @@ export class MediaEngine {
     return new Promise((resolve) => {
       const timer = window.setTimeout(() => {
         this.replies.delete(id);
+        this.sentBeforeDrop.delete(id);
         resolve({ status: 0, error: { code: "bridge_timeout", description: "The server did not answer in time." } });
       }, REPLY_TIMEOUT_MS);
       this.replies.set(id, (reply) => {
@@ -1006,6 +1042,10 @@ export class MediaEngine {
 
 export function mediaEngine() {
   if (typeof window === "undefined") return null;
-  if (!window.meetMedia) window.meetMedia = new MediaEngine();
+  if (!window.meetMedia) {
+    const engine = new MediaEngine();
+    window.meetMedia = engine;
+    watchReflexSocket({ onDrop: () => engine.socketDropped(), onConnect: () => engine.socketConnected() });
+  }
   return window.meetMedia;
 }

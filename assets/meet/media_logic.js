@@ -162,6 +162,7 @@ export function isRetryable(status, code) {
     "temporarily_unavailable_error",
     "transport_unavailable_error",
     "bridge_timeout",
+    "bridge_lost",
   ].includes(code);
 }
 

@@ -78,6 +78,8 @@ test("retryable failures (rate limits are not retried like these)", () => {
   assert.ok(isRetryable(425, "session_error"));
   assert.ok(isRetryable(503, "backend_error"));
   assert.ok(isRetryable(200, "retryable_transient_error"));
+  assert.ok(isRetryable(0, "bridge_timeout"));
+  assert.ok(isRetryable(0, "bridge_lost"));
   assert.ok(!isRetryable(406, "session_error"));
   assert.ok(!isRetryable(403, "not_your_session"));
   assert.ok(!isRetryable(429, "rate_limited"));
