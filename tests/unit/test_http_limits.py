@@ -101,7 +101,7 @@ def present(monkeypatch: pytest.MonkeyPatch) -> None:
     async def touch(room: str, participant: str, key: str, now: float):
         return {participant: now} if check_tab_key(room, participant, key) else None
 
-    async def sweep_room(*_args) -> None:
+    async def sweep_room(*_args, **_kwargs) -> None:
         return None
 
     monkeypatch.setattr(presence, "touch", touch)
