@@ -766,7 +766,8 @@ export class MediaEngine {
     });
     if (!pc || isSessionLost(err.status, err.code)) return;
     try {
-      if (pc.signalingState === "have-remote-offer") await pc.setLocalDescription({ type: "rollback" });
+      // Not awaited (see closeChunk): the operations chain orders it first.
+      if (pc.signalingState === "have-remote-offer") pc.setLocalDescription({ type: "rollback" }).catch(() => {});
       const transceivers = pc.getTransceivers().filter((t) => t.mid !== null && mids.has(t.mid));
       if (transceivers.length) await this.closeMids(transceivers);
     } catch (_) {
@@ -809,8 +810,14 @@ export class MediaEngine {
         force: false,
       });
     } catch (err) {
-      // Leave the connection stable for the next negotiation.
-      if (pc.signalingState === "have-local-offer") await pc.setLocalDescription({ type: "rollback" }).catch(() => {});
+      // Leave the connection stable for the next negotiation. Not awaited: a
+      // lost session makes a recovery close this connection, and an operation
+      // of a closed RTCPeerConnection never settles (it would hold the queue,
+      // and so the recovery's own publish, forever). The connection's own
+      // operations chain puts the rollback before any later negotiation.
+      if (!isSessionLost(err.status, err.code) && pc.signalingState === "have-local-offer") {
+        pc.setLocalDescription({ type: "rollback" }).catch(() => {});
+      }
       throw err;
     }
     if (answer.sessionDescription) await pc.setRemoteDescription(answer.sessionDescription);
