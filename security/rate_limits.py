@@ -73,6 +73,32 @@ from limits.errors import StorageError
 
 from core.problems import Problem
 
+# How often the in-memory storage drops hits older than their window.
+EXPIRY_INTERVAL_S = 1.0
+
+
+class ThrottledMemoryStorage(MemoryStorage):
+    """limits' async in-memory storage, dropping old hits at most once a second.
+
+    limits 5.8.0 starts a pass over *every* key after every hit, and the pass
+    hops to a worker thread once per key (``asyncio.to_thread`` around one
+    bisect): with the heartbeats of a room of 50 that was most of an idle
+    room's CPU. The moving-window strategy compares each hit's time itself,
+    so a hit past its window never counts; the pass only frees memory, and
+    once a second is plenty. ``tests/unit/test_rate_limits.py`` pins the
+    private method this overrides.
+    """
+
+    _meet_last_expiry: float = -math.inf
+
+    async def _MemoryStorage__schedule_expiry(self) -> None:  # noqa: N802 (limits' name)
+        now = time.monotonic()
+        if now - self._meet_last_expiry < EXPIRY_INTERVAL_S:
+            return
+        self._meet_last_expiry = now
+        await super()._MemoryStorage__schedule_expiry()  # type: ignore[misc]
+
+
 __all__ = [
     "BUG_REPORTS",
     "CALLS_ROOM",
@@ -336,7 +362,7 @@ class Limiter:
         """
         uri = storage_uri(redis_url)
         if uri.startswith("async+memory"):
-            self.storage: MemoryStorage | RedisStorage = MemoryStorage()
+            self.storage: MemoryStorage | RedisStorage = ThrottledMemoryStorage()
         else:
             self.storage = RedisStorage(
                 uri,

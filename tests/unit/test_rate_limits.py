@@ -271,3 +271,35 @@ def test_a_tab_over_its_limit_does_not_spend_its_room_budget():
     assert sum(1 for x in flood if x is None) == 2
     assert {x.rule.name for x in flood if x is not None} == {"tab"}
     assert others == [None] * 4  # 2 + 8 of the room's 10 left for the others
+
+
+def test_the_in_memory_storage_expires_old_hits_at_most_once_a_second(monkeypatch):
+    """limits 5.8.0 scans every key (a thread hop each) after every hit."""
+    import importlib.metadata
+
+    from limits import RateLimitItemPerSecond
+    from limits.aio.storage import MemoryStorage
+    from limits.aio.strategies import MovingWindowRateLimiter
+
+    from security.rate_limits import ThrottledMemoryStorage
+
+    assert importlib.metadata.version("limits") == "5.8.0"
+    # The private methods the throttle relies on (name-mangled in limits).
+    assert hasattr(MemoryStorage, "_MemoryStorage__schedule_expiry")
+    assert hasattr(MemoryStorage, "_MemoryStorage__expire_events")
+    passes = []
+
+    async def count_pass(self) -> None:
+        passes.append(1)
+
+    monkeypatch.setattr(MemoryStorage, "_MemoryStorage__expire_events", count_pass)
+
+    async def burst() -> list[bool]:
+        limiter = MovingWindowRateLimiter(ThrottledMemoryStorage())
+        item = RateLimitItemPerSecond(50)
+        hits = [await limiter.hit(item, f"tab-{i % 7}") for i in range(40)]
+        await asyncio.sleep(0.05)
+        return hits
+
+    assert all(asyncio.run(burst()))
+    assert len(passes) == 1
