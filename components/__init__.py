@@ -31,9 +31,12 @@ from components.notices import room_notices
 from components.participant_tile import participant_tile
 from components.participants_panel import participants_panel
 from components.room import room, stage
+from components.room_view import RoomView, TileView, roster_sync
 
 __all__ = [
     "DEFAULT_LABELS",
+    "RoomView",
+    "TileView",
     "bug_report_button",
     "chat_button",
     "chat_feed",
@@ -52,6 +55,7 @@ __all__ = [
     "room",
     "room_audio",
     "room_notices",
+    "roster_sync",
     "settings_button",
     "stage",
     "toggle_button",
