@@ -14,10 +14,11 @@ import unicodedata
 from playwright.sync_api import expect
 
 from security.tokens import presence_token, room_token
-from tests.browser.attack.conftest import room_changes, room_snapshot
+from tests.browser.attack.conftest import new_room_id, room_changes, room_snapshot
 from tests.browser.attack.raw_client import (
     CHAT,
     DISPLAY_NAME_VAR,
+    FEED,
     HYDRATE,
     PROFILE,
     ROOM,
@@ -335,3 +336,38 @@ def test_names_accept_real_scripts_and_refuse_bidi_overrides(raw, fresh_room):
         sneaky.quiet(1.0)
         assert sneaky.me() is None, name
         assert sneaky.var(SESSION, "room") in ("", None)
+
+
+# ---- 8. the roster feed: a snapshot only of one's own room ------------------------
+
+
+def test_roster_resync_gives_nothing_of_a_room_one_is_not_in(raw, members, fresh_room):
+    ada, bob = members(fresh_room, 2)
+    outsider = raw("Mallory").enter(new_room_id())  # in another room's lobby
+    stranger = raw("Eve")
+    stranger.connect("/")  # in no room at all
+    visitor = raw("Vic").enter(fresh_room)  # in this room's lobby
+    for client in (outsider, stranger, visitor):
+        client.call(FEED, "resync")
+        # Wrong types, extra arguments, odd Unicode: dropped before Reflex.
+        client.emit(f"{FEED}.resync", {"room": fresh_room})
+        client.emit(f"{FEED}.resync", ["x"])
+        client.emit(f"{FEED}.resync", {"\ud800": "x" * 200_000})
+        client.sync()
+    members_ids = {ada.participant, bob.participant}
+    for client in (outsider, stranger):
+        snapshot = client.var(FEED, "snapshot", {}) or {}
+        ids = {u.get("id") for u in snapshot.get("users", [])}
+        assert not ids & members_ids, snapshot
+    # A lobby visitor sees the members (the lobby shows who is in), never
+    # another visitor, and the members never see the visitor.
+    seen = {u.get("id") for u in visitor.users()}
+    assert members_ids <= seen
+    other = raw("Val").enter(fresh_room)
+    visitor.call(FEED, "resync")
+    visitor.sync()
+    assert other.participant not in {u.get("id") for u in visitor.users()}
+    for member in (ada, bob):
+        assert member.user(visitor.participant) is None
+        assert member.user(other.participant) is None
+    _hand_propagates(ada, bob)
