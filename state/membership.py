@@ -32,15 +32,13 @@ from reflex.istate.manager.token import BaseStateToken
 from calls.client import MAX_TRACKS_PER_CALL
 from calls.errors import CallsError
 from core import roster
-from state import presence
+from state import background, presence
 from state.calls_backend import calls_client
 from state.registered_app import registered_app
 
 __all__ = ["Departure", "apply_to_room", "schedule_release", "sweep_room"]
 
 logger = logging.getLogger("meet.membership")
-
-_tasks: set[asyncio.Task] = set()
 
 
 @dataclass(frozen=True)
@@ -74,10 +72,7 @@ def schedule_release(departures: Iterable[Departure]) -> list[asyncio.Task]:
     """
     started = []
     for departure in departures:
-        task = asyncio.create_task(_release(departure))
-        _tasks.add(task)
-        task.add_done_callback(_tasks.discard)
-        started.append(task)
+        started.append(background.spawn(_release(departure)))
     return started
 
 

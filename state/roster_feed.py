@@ -19,14 +19,13 @@ from reflex.istate.manager.token import BaseStateToken
 
 from core.roster import user_to_wire
 from security.tokens import room_token
+from state import background
 from state.registered_app import registered_app
 from state.session import SessionState
 
 __all__ = ["RosterFeed", "schedule_own_entries"]
 
 logger = logging.getLogger("meet.roster_feed")
-
-_tasks: set[asyncio.Task] = set()
 
 
 class RosterFeed(rx.State):
@@ -62,10 +61,9 @@ def schedule_own_entries(room: str, tabs: dict[str, str]) -> list[asyncio.Task]:
     """
     started = []
     for participant_id, client_token in tabs.items():
-        task = asyncio.create_task(_deliver_own(room, participant_id, client_token))
-        _tasks.add(task)
-        task.add_done_callback(_tasks.discard)
-        started.append(task)
+        started.append(
+            background.spawn(_deliver_own(room, participant_id, client_token))
+        )
     return started
 
 
