@@ -41,8 +41,11 @@ class ProfileState(rx.State):
         """Read the ``next`` query parameter of the home page, if it is same-site."""
         raw = self.router.url.query_parameters.get("next", "")
         self.return_path = safe_return_path(raw) or ""
-        name = self.display_name
-        self.name_draft = name if isinstance(name, str) else ""
+        # What the visitor typed before the page finished loading wins: this
+        # event runs after any change already queued from the input.
+        if not self.name_draft:
+            name = self.display_name
+            self.name_draft = name if isinstance(name, str) else ""
 
     @rx.event
     def set_name_draft(self, value: object) -> None:
