@@ -18,7 +18,7 @@ from state.feedback import FeedbackState
 from state.profile import ProfileState
 from state.room import RoomState
 
-# Fails at start-up, with a clear message, when CALLS_* is misconfigured.
+# Fails at start-up, with a clear message, when CALLS_* or TURN_* is misconfigured.
 log_backend()
 # Refuse websocket connections that claim a token Reflex would not issue
 # (a room's or presence's), and fail now on a misconfigured server secret.

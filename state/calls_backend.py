@@ -9,8 +9,9 @@ from functools import cache
 
 from calls.client import CallsClient
 from calls.config import CallsConfig, describe, load_config
+from calls.ice import IceServerSource, load_turn_config
 
-__all__ = ["calls_client", "calls_config", "log_backend"]
+__all__ = ["calls_client", "calls_config", "ice_servers", "log_backend"]
 
 logger = logging.getLogger("meet.calls")
 
@@ -30,14 +31,31 @@ def calls_config() -> CallsConfig:
     return load_config(os.environ)
 
 
-def log_backend() -> str:
-    """Log (and return) which Calls backend this process uses, never the secret.
+@cache
+def ice_servers() -> IceServerSource:
+    """Where tabs get their ICE servers (TURN key read once from the environment).
 
     Returns:
-        The line that was logged.
+        The source; it makes no request until a tab opens a session.
+
+    Raises:
+        CallsConfigError: ``TURN_SERVICE_*`` is half-set or malformed.
     """
-    line = describe(calls_config())
-    logger.warning(line)
+    return IceServerSource(calls_config().backend, load_turn_config(os.environ))
+
+
+def log_backend() -> str:
+    """Log (and return) the Calls backend and ICE servers, never a secret.
+
+    Returns:
+        The lines that were logged.
+
+    Raises:
+        CallsConfigError: The Calls or TURN settings are incomplete or bad.
+    """
+    line = f"{describe(calls_config())}\n{ice_servers().describe()}"
+    for part in line.splitlines():
+        logger.warning(part)
     return line
 
 

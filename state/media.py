@@ -28,7 +28,7 @@ from core.calls_policy import CallsOperation, authorise, room_track_ids
 from core.problems import Problem
 from core.roster import User
 from security import rate_limits
-from state.calls_backend import calls_client
+from state.calls_backend import calls_client, ice_servers
 from state.registered_app import registered_app
 from state.room import RoomState, read_room, room_state_token
 from state.session import SessionState
@@ -149,6 +149,8 @@ class MediaState(rx.State):
                         self._calls_session = new_session
                 if not moved:
                     await _record_session(room, participant, new_session)
+                # STUN, or a TURN credential of its own (never the TURN token).
+                reply["iceServers"] = await ice_servers().for_new_session()
         yield rx.call_script(reply_script(request_id, reply))
 
 

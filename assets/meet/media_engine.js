@@ -19,6 +19,7 @@ import {
   connectionQuality,
   diffPulls,
   disconnectAction,
+  iceServersFrom,
   isRetryable,
   isSessionLost,
   negotiatedCodecs,
@@ -283,7 +284,10 @@ export class MediaEngine {
     let limited = 0;
     for (let attempt = 0; ; ) {
       const reply = await this.sendOnce(op, sessionId, body);
-      if (!reply.error) return reply.body || {};
+      if (!reply.error) {
+        if (op === "sessions/new") this.iceServers = iceServersFrom(reply);
+        return reply.body || {};
+      }
       const pause = rateLimitDelay(reply, limited, Math.random());
       if (pause !== null && limited < rateLimitRetries) {
         limited += 1;
@@ -452,7 +456,7 @@ export class MediaEngine {
     const { sessionId } = await this.api("sessions/new", null, null);
     if (generation !== this.generation) return;
     this.sessionId = sessionId;
-    const pc = new RTCPeerConnection({ bundlePolicy: "max-bundle", iceServers: [] });
+    const pc = new RTCPeerConnection({ bundlePolicy: "max-bundle", iceServers: this.iceServers || [] });
     this.pc = pc;
     pc.ontrack = (event) => this.onTrack(event);
     pc.onconnectionstatechange = () => this.onConnectionState();

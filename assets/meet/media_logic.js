@@ -410,3 +410,27 @@ export class DeadTrackMonitor {
     this.tracks.delete(id);
   }
 }
+
+/**
+ * The ICE servers the server handed out with a new session, safe for
+ * `new RTCPeerConnection({iceServers})`; anything malformed is dropped.
+ * @param {object} reply The server's reply to `sessions/new`.
+ * @returns {Array<{urls: string[], username?: string, credential?: string}>}
+ */
+export function iceServersFrom(reply) {
+  const servers = reply && Array.isArray(reply.iceServers) ? reply.iceServers : [];
+  const usable = [];
+  for (const server of servers) {
+    if (!server || typeof server !== "object") continue;
+    const urls = (typeof server.urls === "string" ? [server.urls] : server.urls) || [];
+    if (!Array.isArray(urls)) continue;
+    const good = urls.filter((url) => typeof url === "string" && /^(stuns?|turns?):\S+$/.test(url));
+    if (!good.length) continue;
+    const entry = { urls: good };
+    if (typeof server.username === "string") entry.username = server.username;
+    if (typeof server.credential === "string") entry.credential = server.credential;
+    if (good.some((url) => url.startsWith("turn")) && !(entry.username && entry.credential)) continue;
+    usable.push(entry);
+  }
+  return usable;
+}

@@ -234,3 +234,23 @@ test("a pulled track whose bytes stop for 10 s is dead, once", async () => {
   monitor.forget("a/1");
   assert.equal(monitor.sample("a/1", 300, 50000), false);
 });
+
+test("ICE servers from the server's session reply: only usable ones", async () => {
+  const { iceServersFrom } = await import("../../assets/meet/media_logic.js");
+  assert.deepEqual(iceServersFrom({ body: {} }), []);
+  assert.deepEqual(iceServersFrom(null), []);
+  const reply = {
+    iceServers: [
+      { urls: "stun:stun.cloudflare.com:3478" },
+      { urls: ["turn:turn.cloudflare.com:3478?transport=udp", "javascript:alert(1)"], username: "u", credential: "c" },
+      { urls: ["turn:relay.example:3478"] }, // a relay without credentials
+      { urls: [] },
+      "stun:x",
+      null,
+    ],
+  };
+  assert.deepEqual(iceServersFrom(reply), [
+    { urls: ["stun:stun.cloudflare.com:3478"] },
+    { urls: ["turn:turn.cloudflare.com:3478?transport=udp"], username: "u", credential: "c" },
+  ]);
+});

@@ -15,7 +15,7 @@ def start(env: dict[str, str]) -> subprocess.CompletedProcess:
     clean = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("CALLS_", "LOCAL_CALLS_"))
+        if not k.startswith(("CALLS_", "LOCAL_CALLS_", "TURN_"))
     }
     return subprocess.run(
         [sys.executable, "-c", "import app.app"],
@@ -40,6 +40,8 @@ def start(env: dict[str, str]) -> subprocess.CompletedProcess:
             },
             "CALLS_API_URL",
         ),
+        ({"TURN_SERVICE_ID": "abc123"}, "TURN_SERVICE_TOKEN"),
+        ({"TURN_SERVICE_TOKEN": "s3cret-value"}, "TURN_SERVICE_ID"),
     ],
 )
 def test_misconfiguration_stops_the_start(env, mentions):
@@ -61,4 +63,17 @@ def test_the_log_says_which_backend():
     assert cloud.returncode == 0, cloud.stderr
     out = cloud.stdout + cloud.stderr
     assert "Calls backend: Cloudflare" in out
+    assert "ICE servers: Cloudflare public STUN" in out
     assert "s3cret-value" not in out
+    turn = start(
+        {
+            "CALLS_APP_ID": "abc123",
+            "CALLS_APP_SECRET": "s3cret-value",
+            "TURN_SERVICE_ID": "key123",
+            "TURN_SERVICE_TOKEN": "turn-s3cret-value",
+        }
+    )
+    assert turn.returncode == 0, turn.stderr
+    out = turn.stdout + turn.stderr
+    assert "ICE servers: Cloudflare TURN key key1…" in out
+    assert "turn-s3cret-value" not in out

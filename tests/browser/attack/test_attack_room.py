@@ -235,6 +235,8 @@ def _announce(member: RawClient) -> str:
     """Create a Calls session for a member and announce a track on it."""
     reply = member.calls("sessions/new")
     session = reply["body"]["sessionId"]
+    # The local stand-in is on this host: no STUN/TURN handed out (calls/ice.py).
+    assert reply["iceServers"] == []
     member.wait_for(
         lambda: (member.me() or {}).get("transceiverSessionId") == session,
         what="the session recorded",
