@@ -17,6 +17,17 @@ Example:
 
 from components.bug_report import bug_report_button
 from components.chat import chat_button, chat_feed, chat_panel
+from components.cues import (
+    audio_only_toggle,
+    auto_mute_notice,
+    debug_overlay,
+    debug_toggle,
+    meeting_id,
+    meeting_options,
+    muted_hint,
+    room_sounds,
+    sounds_toggle,
+)
 from components.feedback import feedback_page
 from components.labels import DEFAULT_LABELS, format_label, merge
 from components.lobby import lobby, people_in_room
@@ -37,10 +48,14 @@ __all__ = [
     "DEFAULT_LABELS",
     "RoomView",
     "TileView",
+    "audio_only_toggle",
+    "auto_mute_notice",
     "bug_report_button",
     "chat_button",
     "chat_feed",
     "chat_panel",
+    "debug_overlay",
+    "debug_toggle",
     "device_settings",
     "feedback_page",
     "format_label",
@@ -48,15 +63,20 @@ __all__ = [
     "media_bridge",
     "media_controls",
     "media_toasts",
+    "meeting_id",
+    "meeting_options",
     "merge",
+    "muted_hint",
     "participant_tile",
     "participants_panel",
     "people_in_room",
     "room",
     "room_audio",
     "room_notices",
+    "room_sounds",
     "roster_sync",
     "settings_button",
+    "sounds_toggle",
     "stage",
     "toggle_button",
 ]

@@ -8,6 +8,7 @@ import reflex as rx
 
 from components.bug_report import bug_report_button
 from components.chat import chat_button
+from components.cues import meeting_options
 from components.labels import merge
 from components.media import ScreenShareButton, device_settings
 from components.room_view import RoomView
@@ -119,7 +120,12 @@ def settings_button(labels: Mapping[str, str] | None = None) -> rx.Component:
             )
         ),
         rx.popover.content(
-            device_settings(labels),
+            rx.vstack(
+                device_settings(labels),
+                rx.separator(size="4"),
+                meeting_options(labels),
+                spacing="3",
+            ),
             aria_label=text["settings"],
             min_width="18rem",
         ),

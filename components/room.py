@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import reflex as rx
 
 from components.chat import chat_feed, chat_panel
+from components.cues import auto_mute_notice, debug_overlay, muted_hint, room_sounds
 from components.labels import format_label, merge
 from components.lobby import people_in_room
 from components.media import media_bridge, media_toasts, room_audio
@@ -158,6 +159,10 @@ def room(labels: Mapping[str, str] | None = None) -> rx.Component:
         room_audio(),
         media_toasts(labels),
         chat_feed(labels),
+        room_sounds(),
+        auto_mute_notice(labels),
+        muted_hint(labels),
+        debug_overlay(labels),
         width="100%",
         min_height="100vh",
         spacing="0",

@@ -98,6 +98,9 @@ class RoomView:
         pinned_key: The pinned tile on this stage ("" when none).
         pull_audio: Audio tracks this tab pulls (everyone's but its own).
         pull_video: Video tracks this tab pulls (the page shown).
+        audio_only: Whether this tab pulls no video (remembered).
+        debug_open: Whether the connection details are shown.
+        sounds_on: Whether join/leave/raised-hand sounds play (remembered).
     """
 
     self_id = _view("self_id", str)
@@ -115,6 +118,9 @@ class RoomView:
     pinned_key = _view("pinned_key", str)
     pull_audio = _view("pull_audio", list[str])
     pull_video = _view("pull_video", list[str])
+    audio_only = _view("audio_only", bool)
+    debug_open = _view("debug_open", bool)
+    sounds_on = _view("sounds_on", bool)
 
     @staticmethod
     def toggle_pin(key: Var | str) -> Var:
@@ -127,6 +133,33 @@ class RoomView:
             An event trigger (runs in the browser, nothing is sent).
         """
         return _call("togglePin", key)
+
+    @staticmethod
+    def toggle_audio_only() -> Var:
+        """Turn audio-only on or off for this tab (remembered in the browser).
+
+        Returns:
+            An event trigger (runs in the browser, nothing is sent).
+        """
+        return _call("toggleAudioOnly")
+
+    @staticmethod
+    def toggle_sounds() -> Var:
+        """Turn the join/leave/raised-hand sounds on or off (remembered).
+
+        Returns:
+            An event trigger (runs in the browser, nothing is sent).
+        """
+        return _call("toggleSounds")
+
+    @staticmethod
+    def toggle_debug() -> Var:
+        """Show or hide the connection details on this tab.
+
+        Returns:
+            An event trigger (runs in the browser, nothing is sent).
+        """
+        return _call("toggleDebug")
 
     @staticmethod
     def show_page(page: Var | int) -> Var:

@@ -34,6 +34,7 @@ from core.validation import (
 )
 
 __all__ = [
+    "AUTO_MUTE_ABOVE",
     "HEARTBEAT_TIMEOUT",
     "MAX_CHANGES",
     "Accepted",
@@ -59,6 +60,7 @@ __all__ = [
     "apply",
     "find_user",
     "joined_users",
+    "joins_muted",
     "people_count",
     "user_from_wire",
     "user_to_wire",
@@ -68,6 +70,9 @@ __all__ = [
 HEARTBEAT_TIMEOUT = 15.0
 # At most this many fields in one UpdateOwn.
 MAX_CHANGES = 16
+# Joining a meeting that already has more than this many people starts muted
+# (as Orange Meets does): a crowd hears no newcomer's kitchen by accident.
+AUTO_MUTE_ABOVE = 5
 
 
 @dataclass(frozen=True)
@@ -453,6 +458,20 @@ def _enter(room: Room, cmd: Enter) -> Outcome:
     return Accepted(dataclasses.replace(updated, lastSeen=seen))
 
 
+def joins_muted(room: Room, user_id: str) -> bool:
+    """Whether someone joining ``room`` now starts with the microphone off.
+
+    Args:
+        room: The room before the join.
+        user_id: Who joins (not counted).
+
+    Returns:
+        True when more than :data:`AUTO_MUTE_ABOVE` others are in the meeting.
+    """
+    others = sum(1 for u in room.users if u.joined and u.id != user_id)
+    return others > AUTO_MUTE_ABOVE
+
+
 def _join(room: Room, cmd: Join) -> Outcome:
     user = find_user(room, cmd.user_id)
     if user is None:
@@ -465,6 +484,10 @@ def _join(room: Room, cmd: Join) -> Outcome:
         meeting = cmd.new_meeting_id
         notices.append(MeetingStarted(meeting))
     joined = dataclasses.replace(user, joined=True, joinedAt=cmd.now)
+    if joins_muted(room, user.id) and user.tracks.audioEnabled:
+        joined = dataclasses.replace(
+            joined, tracks=dataclasses.replace(user.tracks, audioEnabled=False)
+        )
     new_room = dataclasses.replace(
         _replace_user(room, joined),
         meetingId=meeting,

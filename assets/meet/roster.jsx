@@ -5,6 +5,7 @@
 // leave the browser.
 import { useEffect, useRef, useSyncExternalStore } from "react";
 import { mediaEngine } from "./media_engine.js";
+import { SOUNDS_KEY, joinedMuted, soundsOn } from "./cues_logic.js";
 import { Roster, buildView, sameList, togglePin as nextPin } from "./roster_logic.js";
 
 const NARROW_QUERY = "(max-width: 640px)";
@@ -17,8 +18,9 @@ class RosterStore {
 
   reset(room) {
     this.room = room;
+    this.autoMutedAt = 0;
     this.roster = new Roster();
-    this.local = { selfId: "", own: null, pinned: "", dismissed: [], page: 1, narrow: false, spokeAt: {} };
+    this.local = { selfId: "", own: null, pinned: "", dismissed: [], page: 1, narrow: false, spokeAt: {}, audioOnly: rememberedAudioOnly(), soundsOn: rememberedSounds() };
     this.view = buildView([], this.local);
   }
 
@@ -34,6 +36,10 @@ class RosterStore {
     // then do not run again for an unrelated change.
     if (sameList(view.pull_audio, before.pull_audio)) view.pull_audio = before.pull_audio;
     if (sameList(view.pull_video, before.pull_video)) view.pull_video = before.pull_video;
+    // Joined a crowd and the server muted us: remembered for AutoMuteNotice
+    // (the lobby and the meeting are different pages; this store is not).
+    if (joinedMuted(before, view)) this.autoMutedAt = Date.now();
+    view.auto_muted_at = this.autoMutedAt || 0;
     this.view = view;
     for (const listener of [...this.listeners]) listener();
   }
@@ -41,6 +47,28 @@ class RosterStore {
   setLocal(changes) {
     this.local = { ...this.local, ...changes };
     this.recompute();
+  }
+}
+
+const AUDIO_ONLY_KEY = "meet.audio-only";
+
+function rememberedAudioOnly() {
+  try {
+    return typeof window !== "undefined" && window.localStorage.getItem(AUDIO_ONLY_KEY) === "on";
+  } catch {
+    return false;
+  }
+}
+
+function rememberedSounds() {
+  return typeof window === "undefined" || soundsOn(window.localStorage);
+}
+
+function remember(key, on) {
+  try {
+    window.localStorage.setItem(key, on ? "on" : "off");
+  } catch {
+    // storage blocked: the choice lasts for this page
   }
 }
 
@@ -69,6 +97,30 @@ export function togglePin(key) {
   const current = s.view.pinned_key || null;
   const { pinned, dismissed } = nextPin(key, { current, dismissed: s.local.dismissed });
   s.setLocal({ pinned, dismissed, page: 1 });
+}
+
+/** Audio-only on or off: no video is pulled while on (remembered). */
+export function toggleAudioOnly() {
+  const s = store();
+  if (!s) return;
+  const audioOnly = !s.local.audioOnly;
+  remember(AUDIO_ONLY_KEY, audioOnly);
+  s.setLocal({ audioOnly });
+}
+
+/** Join/leave/raised-hand sounds on or off (remembered). */
+export function toggleSounds() {
+  const s = store();
+  if (!s) return;
+  const on = !s.local.soundsOn;
+  remember(SOUNDS_KEY, on);
+  s.setLocal({ soundsOn: on });
+}
+
+/** Show or hide the connection details (debug overlay) on this tab. */
+export function toggleDebug() {
+  const s = store();
+  if (s) s.setLocal({ debugOpen: !s.local.debugOpen });
 }
 
 /** Show another page of the stage (1-based; clamped to the pages there are). */

@@ -255,7 +255,10 @@ export function buildView(users, local) {
   const page = Math.min(Math.max(local.page || 1, 1), pages.length);
   const tileByKey = new Map(tiles.map((t) => [t.key, t]));
   const views = (keys) => keys.map((k) => tileView(tileByKey.get(k), byId.get(tileByKey.get(k).userId), selfId, pin));
-  const stage = views(pages[page - 1]);
+  // Audio-only: nothing is pulled, and other people's tiles show their avatar.
+  const audioOnly = !!local.audioOnly;
+  const withoutVideo = (tile) => (audioOnly && !tile.is_self ? { ...tile, video_track: "" } : tile);
+  const stage = views(pages[page - 1]).map(withoutVideo);
   const participants = [...joined]
     .sort((a, b) => (a.id !== selfId) - (b.id !== selfId) || (a.joinedAt || 0) - (b.joinedAt || 0) || (a.id < b.id ? -1 : 1))
     .map((u) => tileView({ key: `${u.id}:camera`, kind: "camera" }, u, selfId, null));
@@ -279,7 +282,10 @@ export function buildView(users, local) {
       : [],
     // A camera turned off stays pulled (its tile shows the avatar): turning
     // it on again shows video at once, and nobody re-pulls.
-    pull_video: inMeeting ? pagePulls(pages[page - 1], tileByKey, byId, selfId) : [],
+    pull_video: inMeeting && !audioOnly ? pagePulls(pages[page - 1], tileByKey, byId, selfId) : [],
+    audio_only: audioOnly,
+    debug_open: !!local.debugOpen,
+    sounds_on: local.soundsOn !== false,
   };
 }
 

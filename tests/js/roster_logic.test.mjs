@@ -201,6 +201,19 @@ test("a camera turned off keeps its audio pull and its place; only its video is 
   assert.deepEqual(after.pull_video, before.pull_video, "its video stays pulled");
 });
 
+test("audio-only pulls no video at all and shows other people's avatars", () => {
+  const users = room(4);
+  const normal = buildView(users, { selfId: "u00" });
+  assert.equal(normal.audio_only, false);
+  const view = buildView(users, { selfId: "u00", audioOnly: true });
+  assert.equal(view.audio_only, true);
+  assert.deepEqual(view.pull_video, []);
+  assert.deepEqual(view.pull_audio, normal.pull_audio, "everyone is still heard");
+  assert.deepEqual(view.stage_tiles.map((t) => t.key), normal.stage_tiles.map((t) => t.key));
+  assert.equal(view.stage_tiles[0].video_track, "self:camera", "one's own preview stays");
+  assert.ok(view.stage_tiles.slice(1).every((t) => t.video_track === ""));
+});
+
 test("a raised hand or the active speaker is brought onto a full stage", () => {
   const users = room(20);
   const first = buildView(users, { selfId: "u00" });

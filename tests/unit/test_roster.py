@@ -90,6 +90,21 @@ def test_join_requires_entering_first_and_is_idempotent():
     assert again.notices == ()
 
 
+def test_joining_a_meeting_of_more_than_five_starts_muted():
+    five = room_with("A", "B", "C", "D", "E")
+    five = ok(five, Enter("f", "F", 200.0)).room
+    sixth = find_user(ok(five, Join("f", 201.0, "m")).room, "f")
+    assert sixth.joined and sixth.tracks.audioEnabled  # 5 others: not muted
+    six = room_with("A", "B", "C", "D", "E", "F")
+    assert roster.joins_muted(six, "g") and not roster.joins_muted(six, "f")
+    six = ok(six, Enter("g", "G", 200.0)).room
+    seventh = find_user(ok(six, Join("g", 201.0, "m")).room, "g")
+    assert seventh.joined and not seventh.tracks.audioEnabled
+    # The camera and everything else is as chosen in the lobby.
+    assert seventh.tracks.videoEnabled == find_user(six, "g").tracks.videoEnabled
+    assert roster.AUTO_MUTE_ABOVE == 5
+
+
 def test_last_leave_ends_the_meeting():
     room = room_with("Ada", "Bob")
     outcome = ok(room, Leave("ada"))
