@@ -4,8 +4,11 @@ Used by :func:`records.db.migrate` (which hands over a connection already
 inside a locked transaction) and by the ``alembic`` command line, which
 connects to ``sqlalchemy.url`` if set in ``alembic.ini``, else to
 ``DATABASE_URL`` / ``REFLEX_DB_URL`` (default ``sqlite:///data/meet.db``).
-``reflex db makemigrations`` / ``reflex db migrate`` do not run this file;
-they use the same scripts and Reflex's model registry.
+The kit keeps to its own space in a database shared with a host app: its
+version table is ``meet_alembic_version`` and autogenerate compares only the
+kit's own tables (``meet_…``), never proposing to touch the host's.
+``reflex db makemigrations`` / ``reflex db migrate`` (the host's) neither run
+this file nor see these tables.
 """
 
 from __future__ import annotations
@@ -15,8 +18,9 @@ from logging.config import fileConfig
 import sqlalchemy as sa
 
 from alembic import context
-from records.models import METADATA
+from records.models import METADATA, TABLE_PREFIX
 from records.settings import database_url, ensure_sqlite_folder
+from records.versioning import VERSION_TABLE
 
 config = context.config
 
@@ -32,9 +36,16 @@ def _url() -> str:
     return config.get_main_option("sqlalchemy.url") or database_url()
 
 
+def _own_tables_only(name: str | None, type_: str, _parent: object) -> bool:
+    """Autogenerate looks at the kit's tables only, never at a host's."""
+    return type_ != "table" or bool(name and name.startswith(TABLE_PREFIX))
+
+
 def _configure(**kwargs: object) -> None:
     context.configure(
         target_metadata=target_metadata,
+        version_table=VERSION_TABLE,
+        include_name=_own_tables_only,
         render_as_batch=True,  # ALTERs on SQLite go through table copies
         compare_type=True,
         **kwargs,

@@ -41,6 +41,7 @@ from records.settings import (
     normalise_database_url,
     sqlite_path,
 )
+from records.versioning import VERSION_TABLE, adopt_legacy_version
 
 __all__ = [
     "ROOT",
@@ -179,7 +180,14 @@ def current_revision(url: str | None = None) -> str | None:
         The revision id, or None for an empty database.
     """
     with engine(url).connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        return _context(connection).get_current_revision()
+
+
+def _context(connection: sa.Connection) -> MigrationContext:
+    """A migration context reading the kit's own version table."""
+    return MigrationContext.configure(
+        connection, opts={"version_table": VERSION_TABLE}
+    )
 
 
 @contextlib.contextmanager
@@ -217,10 +225,11 @@ def migrate(url: str | None = None) -> str | None:
     url = _resolve(url)
     config = alembic_config(url)
     with _exclusive(url) as connection:
-        before = MigrationContext.configure(connection).get_current_revision()
+        adopt_legacy_version(connection)
+        before = _context(connection).get_current_revision()
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
-        after = MigrationContext.configure(connection).get_current_revision()
+        after = _context(connection).get_current_revision()
     if before != after:
         logger.warning("database migrated from %s to %s", before or "empty", after)
     with _migrate_lock:

@@ -1,10 +1,13 @@
 """The tables: meetings, attendance, chat, feedback, bug and track reports.
 
-Plain ``sqlmodel.SQLModel`` tables (Reflex 0.10's recommended replacement for
-``rx.Model``). They live in ``SQLModel.metadata``, which Reflex's
-``ModelRegistry`` already holds (through ``rx.Model``), so
-``reflex db makemigrations`` sees them once the app imports this module
-(``app/api.py`` does); registering them again would only duplicate tables.
+``sqlmodel.SQLModel`` tables (Reflex 0.10's recommended replacement for
+``rx.Model``) in a space of their own, so the kit lives beside a host app's
+tables without touching them: their own SQLAlchemy registry and metadata
+(:data:`METADATA`, not ``SQLModel.metadata``, which Reflex's ``ModelRegistry``
+and a host's ``reflex db makemigrations`` use), table names starting with
+``meet_``, and their own Alembic version table
+(:data:`records.db.VERSION_TABLE`). The kit migrates its tables itself
+(:func:`records.db.migrate`).
 
 Times are stored in UTC (``timestamp with time zone`` on PostgreSQL; SQLite
 keeps them naive, read back as UTC by :mod:`records.store`).
@@ -16,14 +19,17 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
+from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
 __all__ = [
     "METADATA",
+    "TABLE_PREFIX",
     "Attendance",
     "BugReport",
     "CallFeedback",
     "ChatMessage",
+    "MeetTable",
     "Meeting",
     "TrackReport",
 ]
@@ -46,7 +52,17 @@ def _utc_column(*, nullable: bool = False, index: bool = False) -> Any:
     )
 
 
-class Meeting(SQLModel, table=True):
+TABLE_PREFIX = "meet_"
+"""Every table of the kit is named ``meet_…``: no clash with a host's tables."""
+
+_REGISTRY = registry()
+
+
+class MeetTable(SQLModel, registry=_REGISTRY):
+    """Base of the kit's tables: their own registry and metadata."""
+
+
+class Meeting(MeetTable, table=True):
     """One meeting: from the first person joining a room to the last leaving.
 
     Attributes:
@@ -57,7 +73,7 @@ class Meeting(SQLModel, table=True):
         peak_participants: The most people in the meeting at once.
     """
 
-    __tablename__: ClassVar[str] = "meeting"  # type: ignore[misc]
+    __tablename__: ClassVar[str] = "meet_meeting"  # type: ignore[misc]
 
     id: str = Field(primary_key=True, max_length=ID_LENGTH)
     room: str = Field(max_length=ROOM_LENGTH, index=True)
@@ -66,7 +82,7 @@ class Meeting(SQLModel, table=True):
     peak_participants: int = Field(default=0)
 
 
-class Attendance(SQLModel, table=True):
+class Attendance(MeetTable, table=True):
     """One person's stay in a meeting.
 
     Attributes:
@@ -78,11 +94,14 @@ class Attendance(SQLModel, table=True):
         left: When they left (None while present).
     """
 
-    __tablename__: ClassVar[str] = "attendance"  # type: ignore[misc]
+    __tablename__: ClassVar[str] = "meet_attendance"  # type: ignore[misc]
 
     id: int | None = Field(default=None, primary_key=True)
     meeting_id: str = Field(
-        foreign_key="meeting.id", max_length=ID_LENGTH, index=True, ondelete="CASCADE"
+        foreign_key="meet_meeting.id",
+        max_length=ID_LENGTH,
+        index=True,
+        ondelete="CASCADE",
     )
     participant_id: str | None = Field(default=None, max_length=ID_LENGTH)
     display_name: str = Field(max_length=NAME_LENGTH)
@@ -90,7 +109,7 @@ class Attendance(SQLModel, table=True):
     left: datetime | None = _utc_column(nullable=True)
 
 
-class ChatMessage(SQLModel, table=True):
+class ChatMessage(MeetTable, table=True):
     """A chat message to the whole room or to one participant.
 
     Attributes:
@@ -104,8 +123,8 @@ class ChatMessage(SQLModel, table=True):
         sent: When it was sent.
     """
 
-    __tablename__: ClassVar[str] = "chat_message"  # type: ignore[misc]
-    __table_args__ = (sa.Index("ix_chat_message_room_sent", "room", "sent"),)
+    __tablename__: ClassVar[str] = "meet_chat_message"  # type: ignore[misc]
+    __table_args__ = (sa.Index("ix_meet_chat_message_room_sent", "room", "sent"),)
 
     id: int | None = Field(default=None, primary_key=True)
     room: str = Field(max_length=ROOM_LENGTH)
@@ -117,7 +136,7 @@ class ChatMessage(SQLModel, table=True):
     sent: datetime = _utc_column()
 
 
-class CallFeedback(SQLModel, table=True):
+class CallFeedback(MeetTable, table=True):
     """What someone said about a call after leaving it.
 
     Attributes:
@@ -129,7 +148,7 @@ class CallFeedback(SQLModel, table=True):
         created: When the feedback was given.
     """
 
-    __tablename__: ClassVar[str] = "call_feedback"  # type: ignore[misc]
+    __tablename__: ClassVar[str] = "meet_call_feedback"  # type: ignore[misc]
 
     id: int | None = Field(default=None, primary_key=True)
     meeting_id: str = Field(max_length=ID_LENGTH, index=True)
@@ -139,7 +158,7 @@ class CallFeedback(SQLModel, table=True):
     created: datetime = _utc_column()
 
 
-class BugReport(SQLModel, table=True):
+class BugReport(MeetTable, table=True):
     """A bug report with the browser's diagnostics.
 
     Attributes:
@@ -150,7 +169,7 @@ class BugReport(SQLModel, table=True):
         created: When it was reported.
     """
 
-    __tablename__: ClassVar[str] = "bug_report"  # type: ignore[misc]
+    __tablename__: ClassVar[str] = "meet_bug_report"  # type: ignore[misc]
 
     id: int | None = Field(default=None, primary_key=True)
     reference: str = Field(max_length=REFERENCE_LENGTH, unique=True, index=True)
@@ -159,7 +178,7 @@ class BugReport(SQLModel, table=True):
     created: datetime = _utc_column()
 
 
-class TrackReport(SQLModel, table=True):
+class TrackReport(MeetTable, table=True):
     """A subscribed track that never delivered media ("dead track").
 
     Attributes:
@@ -170,7 +189,7 @@ class TrackReport(SQLModel, table=True):
         reported_at: When it was reported.
     """
 
-    __tablename__: ClassVar[str] = "track_report"  # type: ignore[misc]
+    __tablename__: ClassVar[str] = "meet_track_report"  # type: ignore[misc]
 
     id: int | None = Field(default=None, primary_key=True)
     meeting_id: str = Field(max_length=ID_LENGTH, index=True)
@@ -180,4 +199,4 @@ class TrackReport(SQLModel, table=True):
 
 
 # Everything the migrations manage (Reflex's registry merges into the same).
-METADATA = SQLModel.metadata
+METADATA = _REGISTRY.metadata

@@ -256,7 +256,7 @@ def test_a_declared_100_mb_body_is_refused_before_it_is_sent(app_server, clean_l
 
 def bug_reports(app_server) -> int:
     with sqlite3.connect(app_server["db"]) as conn:
-        return conn.execute("SELECT count(*) FROM bug_report").fetchone()[0]
+        return conn.execute("SELECT count(*) FROM meet_bug_report").fetchone()[0]
 
 
 def test_a_lone_surrogate_in_diagnostics_is_refused_and_nothing_stored(

@@ -79,7 +79,7 @@ def test_feedback_after_leaving_is_stored_with_the_meeting(app_server, person):
     ada.wait_for_url(f"{url}/")
     stored = rows(
         app_server,
-        "SELECT experienced_issues, comment, app_version FROM call_feedback WHERE meeting_id = ?",
+        "SELECT experienced_issues, comment, app_version FROM meet_call_feedback WHERE meeting_id = ?",
         meeting,
     )
     assert stored == [(1, "Bob's video froze once", "0.3.0")]
@@ -130,7 +130,7 @@ def test_a_dead_pulled_track_is_reported_and_pulled_again(app_server, person):
     def reported():
         return rows(
             app_server,
-            "SELECT track_id, reporter_id FROM track_report WHERE meeting_id = ?",
+            "SELECT track_id, reporter_id FROM meet_track_report WHERE meeting_id = ?",
             meeting,
         )
 

@@ -363,7 +363,7 @@ def test_foreign_keys_are_enforced(migrated_url):
         with pytest.raises(sa.exc.IntegrityError):
             connection.execute(
                 sa.text(
-                    "INSERT INTO attendance (meeting_id, display_name, joined) "
+                    "INSERT INTO meet_attendance (meeting_id, display_name, joined) "
                     "VALUES ('no-such-meeting', 'x', CURRENT_TIMESTAMP)"
                 )
             )

@@ -158,7 +158,7 @@ def test_heartbeats_for_made_up_rooms_create_no_state(
 
 def _bug_reports(app_server) -> int:
     with sqlite3.connect(app_server["db"]) as db:
-        return db.execute("SELECT COUNT(*) FROM bug_report").fetchone()[0]
+        return db.execute("SELECT COUNT(*) FROM meet_bug_report").fetchone()[0]
 
 
 def test_lone_surrogates_in_a_bug_report_are_refused_and_not_stored(app_server):
