@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import math
+import time
 import uuid
 
 import httpx
@@ -117,9 +119,11 @@ def test_a_presence_flood_from_an_address_never_crowds_out_a_proven_tab(present)
 
     async def go() -> dict:
         async with client(app_api.api, "10.9.9.9") as same_address:
+            started = time.monotonic()
             junk = await asyncio.gather(
                 *(same_address.post("/api/heartbeat", json=wrong) for _ in range(120))
             )
+            elapsed = time.monotonic() - started
             malformed = await same_address.post("/api/heartbeat", content=b"{}")
             during = await same_address.post("/api/heartbeat", json=mine)
             own_burst = [
@@ -130,11 +134,16 @@ def test_a_presence_flood_from_an_address_never_crowds_out_a_proven_tab(present)
                 "malformed": malformed,
                 "during": during,
                 "own_burst": own_burst,
+                "elapsed": elapsed,
             }
 
     got = asyncio.run(go())
     statuses = [r.status_code for r in got["junk"]]
-    assert statuses.count(429) >= 120 - rate_limits.PRESENCE_UNPROVEN.amount
+    # At most the limit per second went through (a loaded machine may take
+    # more than a second for the flood; each second lets the limit through).
+    seconds = math.ceil(got["elapsed"]) + 1
+    assert statuses.count(410) <= rate_limits.PRESENCE_UNPROVEN.amount * seconds
+    assert statuses.count(429) >= 120 - rate_limits.PRESENCE_UNPROVEN.amount * seconds
     assert set(statuses) <= {410, 429}
     assert got["malformed"].status_code == 422  # its own error, always
     refused = next(r for r in got["junk"] if r.status_code == 429)
