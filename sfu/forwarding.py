@@ -296,3 +296,72 @@ class TrackRelay:
             logger.debug("relay source ended (%s)", self.kind)
         finally:
             self._finish()
+
+
+class FeedTrack(MediaStreamTrack):
+    """What a bidirectional transceiver sends: a swappable subscriber track.
+
+    aiortc's sender stops for good when its track ends, so a bidirectional
+    transceiver (a third-party peer's) sends one :class:`FeedTrack` for its
+    whole life; a ``tracks/new`` with ``mid`` swaps the :class:`RelayedTrack`
+    it reads from. Without a source it sends nothing.
+
+    Args:
+        kind: ``audio`` or ``video``.
+    """
+
+    def __init__(self, kind: str) -> None:
+        super().__init__()
+        self.kind = kind
+        self._source: RelayedTrack | None = None
+        self._changed = asyncio.Event()
+
+    @property
+    def source(self) -> RelayedTrack | None:
+        """The track currently fed in, if any."""
+        return self._source
+
+    def switch(self, source: RelayedTrack | None) -> RelayedTrack | None:
+        """Feeds ``source`` from now on.
+
+        Args:
+            source: The new source (``None``: send nothing).
+
+        Returns:
+            The previous source; the caller ends it (after the switch, so the
+            sender is never left reading an ended track).
+        """
+        previous = self._source
+        self._source = source
+        self._changed.set()
+        return previous
+
+    def request_keyframe(self) -> None:
+        """Passes a receiver's PLI/FIR on to the current source."""
+        if self._source is not None:
+            self._source.request_keyframe()
+
+    def stop(self) -> None:
+        """Ends the track (the sender stops)."""
+        super().stop()
+        self._changed.set()
+
+    async def recv(self) -> av.Packet:  # type: ignore[override]
+        """Returns the next frame of the current source, waiting for one.
+
+        Raises:
+            MediaStreamError: When this track was stopped.
+        """
+        while True:
+            if self.readyState != "live":
+                raise MediaStreamError
+            source = self._source
+            if source is None:
+                self._changed.clear()
+                await self._changed.wait()
+                continue
+            try:
+                return await source.recv()
+            except MediaStreamError:
+                if self._source is source:
+                    self._source = None

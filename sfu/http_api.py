@@ -109,12 +109,18 @@ def _session(request: web.Request) -> Session:
 
 
 async def new_session(request: web.Request) -> web.Response:
-    """``POST sessions/new``: 201 ``{sessionId[, sessionDescription]}``."""
+    """``POST sessions/new``: 201 ``{sessionId[, sessionDescription]}``.
+
+    ``?thirdparty=true`` makes a session for a server-side third-party peer.
+    """
     _authorize(request)
+    third_party = request.query.get("thirdparty", "false").lower()
+    if third_party not in ("true", "false"):
+        raise errors.invalid_params("thirdparty must be 'true' or 'false'")
     body = await _body(request, required=False)
     offer = payloads.session_description(body, "offer")
     registry = request.app[REGISTRY_KEY]
-    session = registry.create()
+    session = registry.create(third_party=third_party == "true")
     result: dict[str, Any] = {"sessionId": session.id}
     if offer is not None:
         try:
@@ -123,18 +129,28 @@ async def new_session(request: web.Request) -> web.Response:
             await registry.close_session(session, "its offer was refused")
             raise
         result["sessionDescription"] = {"type": "answer", "sdp": answer}
-    logger.info("session %s created", session.id)
+    logger.info(
+        "session %s created%s",
+        session.id,
+        " (third party)" if third_party == "true" else "",
+    )
     return _json(result, 201)
 
 
 async def new_tracks(request: web.Request) -> web.Response:
-    """``POST sessions/{id}/tracks/new``: publish (offer) or pull (no SDP)."""
+    """``POST sessions/{id}/tracks/new``.
+
+    Publish (client offer), publish with an offer made by the stand-in (local
+    tracks without SDP), or pull and feed (remote tracks).
+    """
     _authorize(request)
     body = await _body(request, required=True)
     parsed = payloads.parse_new_tracks(body)
     session = _session(request)
     if parsed.offer_sdp is not None:
         return _json(await session.publish(parsed.offer_sdp, parsed.local))
+    if parsed.generated:
+        return _json(await session.publish_generated(parsed.local))
     return _json(await session.subscribe(parsed.remote))
 
 

@@ -12,18 +12,38 @@ MAX_TRACKS_PER_CALL = 64
 
 @dataclass(frozen=True)
 class LocalTrackItem:
-    """A ``location: local`` track object (publish)."""
+    """A ``location: local`` track object (publish).
 
-    mid: str
+    Attributes:
+        mid: The mid in the client's offer; ``None`` when the stand-in makes
+            the offer (a third-party peer's track).
+        track_name: The track name.
+        kind: ``audio`` or ``video``; given when the stand-in makes the offer.
+        bidirectional: ``bidirectionalMediaStream``: the stand-in's transceiver
+            also sends (what :class:`RemoteTrackItem` with a ``mid`` feeds in).
+    """
+
+    mid: str | None
     track_name: str
+    kind: str | None = None
+    bidirectional: bool = False
 
 
 @dataclass(frozen=True)
 class RemoteTrackItem:
-    """A ``location: remote`` track object (subscribe)."""
+    """A ``location: remote`` track object (subscribe).
+
+    Attributes:
+        session_id: The publisher's session id.
+        track_name: The publisher's track name.
+        mid: ``None`` for a pull on a new transceiver; otherwise the mid (or
+            ``#<trackName>``) of one of this session's bidirectional local
+            tracks, whose sending side then carries this track (a feed).
+    """
 
     session_id: str
     track_name: str
+    mid: str | None = None
 
 
 @dataclass(frozen=True)
@@ -43,11 +63,21 @@ class UpdateItem:
 
 @dataclass(frozen=True)
 class NewTracks:
-    """A parsed ``tracks/new`` body: an offer with local tracks, or remote ones."""
+    """A parsed ``tracks/new`` body.
+
+    One of: an offer with local tracks (publish); local tracks without an
+    offer (the stand-in offers: a third-party peer's tracks); remote tracks
+    (pulls, and feeds into bidirectional tracks by ``mid``).
+    """
 
     offer_sdp: str | None
     local: list[LocalTrackItem]
     remote: list[RemoteTrackItem]
+
+    @property
+    def generated(self) -> bool:
+        """Whether these are local tracks for which the stand-in offers."""
+        return bool(self.local) and self.offer_sdp is None
 
 
 def _string(value: Any, what: str) -> str:
@@ -104,7 +134,8 @@ def parse_new_tracks(body: dict[str, Any]) -> NewTracks:
 
     Raises:
         ApiError: 400 ``invalid_params`` for a wrong shape, for local tracks
-            without an offer, or for remote tracks mixed with an offer.
+            without an offer that do not say their kind, or for remote tracks
+            mixed with local ones or with an offer.
     """
     offer = session_description(body, "offer")
     tracks = _track_list(body)
@@ -115,15 +146,9 @@ def parse_new_tracks(body: dict[str, Any]) -> NewTracks:
     for i, track in enumerate(tracks):
         location = track.get("location")
         if location == "local":
-            local.append(
-                LocalTrackItem(
-                    mid=_string(track.get("mid"), f"tracks[{i}].mid"),
-                    track_name=_string(
-                        track.get("trackName"), f"tracks[{i}].trackName"
-                    ),
-                )
-            )
+            local.append(_local_item(track, i, offer is not None))
         elif location == "remote":
+            mid = track.get("mid")
             remote.append(
                 RemoteTrackItem(
                     session_id=_string(
@@ -132,20 +157,56 @@ def parse_new_tracks(body: dict[str, Any]) -> NewTracks:
                     track_name=_string(
                         track.get("trackName"), f"tracks[{i}].trackName"
                     ),
+                    mid=None if mid is None else _string(mid, f"tracks[{i}].mid"),
                 )
             )
         else:
             raise invalid_params(f"tracks[{i}].location must be 'local' or 'remote'")
-    if local and offer is None:
+    if local and remote:
         raise invalid_params(
-            "local tracks need sessionDescription (an offer); SFU-made offers for "
-            "local tracks are not supported by the local stand-in"
+            "local and remote tracks cannot be mixed in one call"
+            if offer is None
+            else "remote tracks cannot be pulled in the same call as an offer"
         )
     if remote and offer is not None:
         raise invalid_params(
             "remote tracks cannot be pulled in the same call as an offer"
         )
     return NewTracks(offer_sdp=offer, local=local, remote=remote)
+
+
+def _local_item(track: dict[str, Any], i: int, has_offer: bool) -> LocalTrackItem:
+    """Parses one ``location: local`` track object.
+
+    With an offer the track names its ``mid`` in it. Without one the stand-in
+    makes the offer, so the track says its ``kind`` and has no mid yet.
+    """
+    name = _string(track.get("trackName"), f"tracks[{i}].trackName")
+    bidirectional = track.get("bidirectionalMediaStream", False)
+    if not isinstance(bidirectional, bool):
+        raise invalid_params(f"tracks[{i}].bidirectionalMediaStream must be a boolean")
+    if has_offer:
+        if bidirectional:
+            raise invalid_params(
+                f"tracks[{i}]: bidirectionalMediaStream is only supported by the "
+                "local stand-in when it makes the offer (no sessionDescription)"
+            )
+        return LocalTrackItem(
+            mid=_string(track.get("mid"), f"tracks[{i}].mid"), track_name=name
+        )
+    kind = track.get("kind")
+    if kind not in ("audio", "video"):
+        raise invalid_params(
+            f"tracks[{i}]: local tracks without sessionDescription (an offer) "
+            "need kind 'audio' or 'video': the SFU makes the offer"
+        )
+    if track.get("mid") is not None:
+        raise invalid_params(
+            f"tracks[{i}].mid cannot be given when the SFU makes the offer"
+        )
+    return LocalTrackItem(
+        mid=None, track_name=name, kind=kind, bidirectional=bidirectional
+    )
 
 
 def parse_close(body: dict[str, Any]) -> tuple[list[CloseItem], str | None, bool]:

@@ -46,15 +46,23 @@ class SfuPeer:
 
     Args:
         on_state: Called with the new ``connectionState`` on every change.
+        data_channel_tag: Whether a first offer of the stand-in starts with a
+            data-channel m-section (the BUNDLE tag a browser needs, see the
+            module docstring). A third-party peer's session (whose tracks are
+            never closed one by one) offers its media alone.
     """
 
-    def __init__(self, on_state: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        on_state: Callable[[str], None] | None = None,
+        data_channel_tag: bool = True,
+    ) -> None:
         # aiortc reads alwaysNegotiateDataChannels in each createOffer(); it is
         # turned off once the first negotiation is done (see module docstring).
         self._configuration = RTCConfiguration(
             iceServers=[],
             bundlePolicy=RTCBundlePolicy.MAX_BUNDLE,
-            alwaysNegotiateDataChannels=True,
+            alwaysNegotiateDataChannels=data_channel_tag,
         )
         self.pc = RTCPeerConnection(self._configuration)
         self.numbering = sdp_numbering.NumberingMemory()

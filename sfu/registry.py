@@ -37,10 +37,17 @@ class SessionRegistry:
         self._closed: OrderedDict[str, None] = OrderedDict()
         self._janitor: asyncio.Task | None = None
 
-    def create(self) -> Session:
-        """Creates a new session with a fresh id."""
+    def create(self, third_party: bool = False) -> Session:
+        """Creates a new session with a fresh id.
+
+        Args:
+            third_party: For a server-side third-party peer
+                (``sessions/new?thirdparty=true``).
+        """
         session_id = secrets.token_hex(16)
-        session = Session(session_id, self.config, self.lookup, self._clock)
+        session = Session(
+            session_id, self.config, self.lookup, self._clock, third_party=third_party
+        )
         self.sessions[session_id] = session
         return session
 

@@ -28,7 +28,7 @@ from aiortc import RTCRtpTransceiver
 
 from sfu import aiortc_hooks, errors, sdp_numbering
 from sfu.config import SfuConfig
-from sfu.forwarding import RelayedTrack, TrackRelay
+from sfu.forwarding import FeedTrack, RelayedTrack, TrackRelay
 from sfu.payloads import CloseItem, LocalTrackItem, RemoteTrackItem, UpdateItem
 from sfu.peer import SdpError, SfuPeer
 from sfu.tracks import LocalTrack, RemoteTrack
@@ -76,6 +76,15 @@ def _local_item_problem(
 
 
 @dataclass
+class _Generated:
+    """A local track the stand-in offered; it exists once the answer came."""
+
+    item: LocalTrackItem
+    transceiver: RTCRtpTransceiver
+    feed: FeedTrack | None
+
+
+@dataclass
 class _Pending:
     """A subscription being added by one ``tracks/new`` call."""
 
@@ -95,6 +104,9 @@ class Session:
         config: The stand-in's settings.
         lookup: Returns another live session by id (for subscriptions), or None.
         clock: Monotonic clock.
+        third_party: A session for a server-side third-party peer
+            (``sessions/new?thirdparty=true``, e.g. an AI voice endpoint): the
+            stand-in's offers carry no data-channel m-section.
     """
 
     def __init__(
@@ -103,14 +115,20 @@ class Session:
         config: SfuConfig,
         lookup: Callable[[str], Session | None],
         clock: Callable[[], float] = time.monotonic,
+        third_party: bool = False,
     ) -> None:
         self.id = session_id
         self.config = config
+        self.third_party = third_party
         self._lookup = lookup
         self._clock = clock
-        self.peer = SfuPeer(on_state=self._on_state)
+        self.peer = SfuPeer(on_state=self._on_state, data_channel_tag=not third_party)
         self.local: dict[str, LocalTrack] = {}
         self.remote: dict[str, RemoteTrack] = {}
+        # Feeds into bidirectional local tracks, by the local track's mid.
+        self.feeds: dict[str, RemoteTrack] = {}
+        # Local tracks offered by the stand-in, waiting for the answer, by mid.
+        self._generated: dict[str, _Generated] = {}
         self.closed = False
         self.created = clock()
         self.disconnected_since: float | None = self.created
@@ -261,6 +279,80 @@ class Session:
                 "tracks": results,
             }
 
+    async def publish_generated(self, items: list[LocalTrackItem]) -> dict[str, Any]:
+        """``tracks/new`` with local tracks and no SDP: the stand-in offers.
+
+        This is how a third-party peer (which only answers) publishes: each
+        track gets a transceiver that receives (and, with
+        ``bidirectionalMediaStream``, also sends what is fed in by ``mid``).
+        The tracks exist once the peer's answer arrives (``renegotiate``).
+
+        Args:
+            items: The local tracks (name, kind, bidirectional flag).
+
+        Returns:
+            The Calls response body (offer, new mids and per-track results).
+        """
+        async with self.negotiation("tracks/new"):
+            if self.peer.negotiated:
+                await self.wait_connected()
+            results: list[dict[str, Any]] = []
+            added: list[tuple[int, _Generated, dict[str, Any]]] = []
+            names = {t.name for t in self.local.values() if t.live}
+            names |= {g.item.track_name for g in self._generated.values()}
+            for item in items:
+                echo: dict[str, Any] = {
+                    "location": "local",
+                    "trackName": item.track_name,
+                    "kind": item.kind,
+                }
+                if item.bidirectional:
+                    echo["bidirectionalMediaStream"] = True
+                if item.track_name in names:
+                    results.append(
+                        errors.item_error(
+                            echo,
+                            errors.REPEATED_LOCAL_TRACK_ERROR,
+                            f"track {item.track_name!r} is already published by "
+                            "this session",
+                        )
+                    )
+                    continue
+                names.add(item.track_name)
+                assert item.kind is not None
+                transceiver = self.peer.pc.addTransceiver(
+                    item.kind,
+                    direction="sendrecv" if item.bidirectional else "recvonly",
+                )
+                feed = None
+                if item.bidirectional:
+                    feed = FeedTrack(item.kind)
+                    transceiver.sender.replaceTrack(feed)
+                    aiortc_hooks.set_keyframe_handler(
+                        transceiver.sender, feed.request_keyframe
+                    )
+                added.append((len(results), _Generated(item, transceiver, feed), echo))
+                results.append(echo)
+            if not added:
+                return {"requiresImmediateRenegotiation": False, "tracks": results}
+            try:
+                offer = await self.peer.offer()
+            except SdpError as exc:
+                for _, generated, _ in added:
+                    await generated.transceiver.stop()
+                    aiortc_hooks.retire_transceiver(self.peer.pc, generated.transceiver)
+                raise errors.ApiError(500, errors.INTERNAL_ERROR, str(exc)) from exc
+            for index, generated, echo in added:
+                mid = generated.transceiver.mid
+                assert mid is not None
+                self._generated[mid] = generated
+                results[index] = {**echo, "mid": mid, "sessionId": self.id}
+            return {
+                "requiresImmediateRenegotiation": True,
+                "sessionDescription": {"type": "offer", "sdp": offer},
+                "tracks": results,
+            }
+
     async def subscribe(self, items: list[RemoteTrackItem]) -> dict[str, Any]:
         """``tracks/new`` without SDP: pulls remote tracks; the stand-in offers.
 
@@ -283,6 +375,9 @@ class Session:
                     "sessionId": item.session_id,
                     "trackName": item.track_name,
                 }
+                if item.mid is not None:
+                    results.append(self._feed(item, echo))
+                    continue
                 publisher = self._lookup(item.session_id)
                 source = publisher.local.get(item.track_name) if publisher else None
                 if source is None or not source.live:
@@ -363,6 +458,7 @@ class Session:
                     400, errors.INVALID_SESSION_DESCRIPTION, str(exc)
                 ) from exc
             rejected = sdp_numbering.rejected_mids(answer_sdp)
+            await self._start_generated(answer_sdp, rejected)
             for mid, track in list(self.remote.items()):
                 if mid in rejected:
                     await self._close_remote(mid)
@@ -469,11 +565,108 @@ class Session:
                 "sessionId": t.session_id,
                 "status": t.status,
             }
-            for t in self.remote.values()
+            for t in list(self.remote.values()) + list(self.feeds.values())
         ]
         return {"tracks": tracks, "dataChannels": []}
 
     # -- helpers -------------------------------------------------------------
+
+    def _feed_target(self, mid: str) -> LocalTrack | None:
+        """The live bidirectional local track named by ``mid`` or ``#<name>``."""
+        if mid.startswith("#"):
+            track = self.local.get(mid[1:])
+        else:
+            track = next((t for t in self.local.values() if t.mid == mid), None)
+        if track is None or track.feed is None or not track.live:
+            return None
+        return track
+
+    def _feed(self, item: RemoteTrackItem, echo: dict[str, Any]) -> dict[str, Any]:
+        """Feeds another session's track into a bidirectional local track.
+
+        No renegotiation: the transceiver already sends (what it sent before
+        is replaced).
+
+        Args:
+            item: The remote track object, with ``mid``.
+            echo: The track object as it is answered.
+
+        Returns:
+            The answered track object (the target's mid, or a per-track error).
+        """
+        assert item.mid is not None
+        echo = {**echo, "mid": item.mid}
+        target = self._feed_target(item.mid)
+        if target is None:
+            return errors.item_error(
+                echo,
+                errors.NOT_FOUND_TRACK_ERROR,
+                f"session {self.id} has no live bidirectional track {item.mid!r}",
+            )
+        publisher = self._lookup(item.session_id)
+        source = publisher.local.get(item.track_name) if publisher else None
+        if source is None or not source.live:
+            return errors.item_error(
+                echo,
+                errors.NOT_FOUND_TRACK_ERROR,
+                f"session {item.session_id} has no live track {item.track_name!r}",
+            )
+        if source.kind != target.kind:
+            return errors.item_error(
+                echo,
+                errors.NOT_FOUND_TRACK_ERROR,
+                f"track {item.track_name!r} is {source.kind}, "
+                f"{item.mid!r} carries {target.kind}",
+            )
+        assert target.feed is not None
+        relayed = source.relay.subscribe()
+        previous = self.feeds.get(target.mid)
+        target.feed.switch(relayed)  # before the old source ends (see FeedTrack)
+        if previous is not None:
+            previous.source.relay.unsubscribe(previous.relayed)
+        self.feeds[target.mid] = RemoteTrack(
+            session_id=item.session_id,
+            name=item.track_name,
+            mid=target.mid,
+            transceiver=target.transceiver,
+            source=source,
+            relayed=relayed,
+            answered=True,
+        )
+        logger.info(
+            "session %s feeds %s/%s into %r",
+            self.id,
+            item.session_id,
+            item.track_name,
+            target.name,
+        )
+        return {**echo, "mid": target.mid}
+
+    async def _start_generated(self, answer_sdp: str, rejected: set[str]) -> None:
+        """Turns answered stand-in-offered tracks into published tracks."""
+        for mid, generated in list(self._generated.items()):
+            del self._generated[mid]
+            transceiver = self.peer.transceiver(mid)
+            if (
+                mid in rejected
+                or transceiver is None
+                or transceiver.receiver.track is None
+            ):
+                logger.info(
+                    "session %s: the answer refused track %r (mid %s)",
+                    self.id,
+                    generated.item.track_name,
+                    mid,
+                )
+                if generated.feed is not None:
+                    generated.feed.stop()
+                continue
+            self._add_local(
+                LocalTrackItem(mid=mid, track_name=generated.item.track_name),
+                transceiver,
+                answer_sdp,
+            )
+            self.local[generated.item.track_name].feed = generated.feed
 
     def _msid_track_id(self, track_name: str) -> str | None:
         """The track name as ``a=msid`` track id, if valid and never used here."""
@@ -543,9 +736,19 @@ class Session:
             item.mid,
         )
 
+    def _end_feed(self, track: LocalTrack) -> None:
+        """Stops what a bidirectional track sends back."""
+        if track.feed is None:
+            return
+        track.feed.stop()
+        fed = self.feeds.pop(track.mid, None)
+        if fed is not None:
+            fed.source.relay.unsubscribe(fed.relayed)
+
     async def _close_local(self, track: LocalTrack, forget: bool) -> None:
         """Stops a published track; subscribers see it inactive."""
         track.cleaned = True
+        self._end_feed(track)
         await track.relay.stop()
         await self.peer.stop_transceiver(track.transceiver)
         if forget and self.local.get(track.name) is track:
@@ -588,7 +791,11 @@ class Session:
         logger.info("session %s closed: %s", self.id, reason)
         for track in list(self.local.values()):
             track.cleaned = True
+            self._end_feed(track)
             await track.relay.stop()
         for track in list(self.remote.values()):
             track.source.relay.unsubscribe(track.relayed)
+        for generated in self._generated.values():
+            if generated.feed is not None:
+                generated.feed.stop()
         await self.peer.close()

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from aiortc import RTCRtpTransceiver
 
-from sfu.forwarding import RelayedTrack, TrackRelay
+from sfu.forwarding import FeedTrack, RelayedTrack, TrackRelay
 
 
 @dataclass
@@ -21,6 +21,8 @@ class LocalTrack:
         relay: The fan-out of its media.
         primary_ssrc: The publisher's media SSRC (target of PLIs).
         cleaned: Whether it was cleaned up (no media, or session closed).
+        feed: For a bidirectional track (``bidirectionalMediaStream``), what
+            its transceiver sends back to the publisher; else ``None``.
     """
 
     name: str
@@ -30,6 +32,7 @@ class LocalTrack:
     relay: TrackRelay
     primary_ssrc: int | None = None
     cleaned: bool = False
+    feed: FeedTrack | None = None
 
     @property
     def live(self) -> bool:
