@@ -1,0 +1,98 @@
+"""Helpers for the AI participant's tests: the fake realtime endpoint process."""
+
+from __future__ import annotations
+
+import fractions
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import httpx
+from aiortc.mediastreams import AudioStreamTrack
+
+from tests.support import stop_group
+
+ROOT = Path(__file__).resolve().parents[2]
+FAKE_TOKEN = "fake-openai-token-for-tests"
+
+
+@dataclass
+class FakeProcess:
+    """A running ``python -m realtime_fake``."""
+
+    proc: subprocess.Popen
+    url: str
+    log_path: Path
+
+    @property
+    def base(self) -> str:
+        return self.url.rsplit("/v1/", 1)[0]
+
+    def calls(self) -> list[dict]:
+        return httpx.get(f"{self.base}/fake/calls", timeout=10).json()["calls"]
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def start_fake(*flags: str, timeout: float = 20.0) -> FakeProcess:
+    """Starts the fake on a free port; waits for its "listening" line."""
+    log = Path(tempfile.mkstemp(prefix="realtime-fake-", suffix=".log")[1])
+    with log.open("wb") as stderr:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "realtime_fake", "--port", "0", *flags],
+            cwd=ROOT,
+            env={**os.environ, "REALTIME_FAKE_TOKEN": FAKE_TOKEN},
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            start_new_session=True,
+            text=True,
+        )
+    line: list[str] = []
+    reader = threading.Thread(
+        target=lambda: line.append(proc.stdout.readline()), daemon=True
+    )
+    reader.start()
+    reader.join(timeout)
+    if not line or not line[0].startswith("realtime fake listening on http://"):
+        stop_fake(proc)
+        raise RuntimeError(f"the fake did not start: {line!r}\n{log.read_text()}")
+    return FakeProcess(proc, line[0].split(" on ", 1)[1].strip(), log)
+
+
+def stop_fake(proc: subprocess.Popen) -> None:
+    """Stops the fake by its own process group."""
+    stop_group(proc, 10.0)
+    if proc.stdout is not None:
+        proc.stdout.close()
+
+
+class SpeechLikeTrack(AudioStreamTrack):
+    """A loud 300 Hz tone while ``talking`` is set, silence otherwise."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.talking = False
+        self._phase = 0
+
+    async def recv(self) -> av.AudioFrame:
+        frame = await super().recv()  # paced silence, 20 ms at 8 kHz
+        if self.talking:
+            count = frame.samples
+            rate = frame.sample_rate
+            samples = bytearray()
+            for i in range(count):
+                value = int(
+                    12000 * math.sin(2 * math.pi * 300 * (self._phase + i) / rate)
+                )
+                samples += value.to_bytes(2, "little", signed=True)
+            self._phase += count
+            frame.planes[0].update(bytes(samples))
+        frame.time_base = fractions.Fraction(1, frame.sample_rate)
+        return frame

@@ -1,0 +1,26 @@
+"""Fixtures: the fake realtime endpoint and the Calls stand-in, as processes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.ai.ai_support import FakeProcess, start_fake, stop_fake
+from tests.sfu.sfu_support import SfuProcess, start_sfu, stop_sfu_process
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeProcess]:
+    """One fake realtime endpoint per test module."""
+    process = start_fake()
+    yield process
+    stop_fake(process.proc)
+
+
+@pytest.fixture(scope="module")
+def standin() -> Iterator[SfuProcess]:
+    """One Calls stand-in per test module (1 s connect wait)."""
+    process = start_sfu("--connect-wait", "1.0")
+    yield process
+    stop_sfu_process(process.proc)
