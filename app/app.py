@@ -12,6 +12,7 @@ from records.db import migrate
 from security import reflex_guard
 from security.tokens import server_secret
 from state import fanout, sweeper
+from state.ai_backend import log_ai_backend
 from state.calls_backend import log_backend
 from state.chat import ChatState
 from state.feedback import FeedbackState
@@ -20,6 +21,8 @@ from state.room import RoomState
 
 # Fails at start-up, with a clear message, when CALLS_* or TURN_* is misconfigured.
 log_backend()
+# Likewise for OPENAI_* (the AI participant; off when unset).
+log_ai_backend()
 # Refuse websocket connections that claim a token Reflex would not issue
 # (a room's or presence's), and fail now on a misconfigured server secret.
 reflex_guard.install()
