@@ -38,6 +38,7 @@ from calls.client import CallsClient
 from calls.errors import CallsError, CallsHTTPError
 from calls.models import SessionDescription, TrackObject
 from core.problems import Problem, ProblemError
+from core.roster import AI_TRACK_NAME
 
 __all__ = [
     "AI_TRACK_NAME",
@@ -60,7 +61,6 @@ __all__ = [
 
 logger = logging.getLogger("meet.ai")
 
-AI_TRACK_NAME = "ai-generated-voice"
 DEFAULT_MODEL_ID = "gpt-4o-realtime-preview"
 DEFAULT_INSTRUCTIONS = (
     "You are a helpful and concise AI assistant for a video chat application."

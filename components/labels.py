@@ -188,6 +188,23 @@ DEFAULT_LABELS: Labels = MappingProxyType(
         "chat_not_joined": "Join the meeting to chat.",
         "chat_recipient_gone": "That person is not in the meeting any more.",
         "records_unavailable": "This cannot be saved right now. Try again.",
+        # The AI participant (components/ai.py)
+        "invite_ai": "Invite AI",
+        "invite_ai_title": "Invite an AI assistant",
+        "invite_ai_description": (
+            "The AI joins as a participant everyone hears. Hold the talk "
+            "button (or the A key) to speak to it; one person at a time."
+        ),
+        "ai_instructions": "Instructions",
+        "ai_voice": "Voice",
+        "ai_invite_submit": "Invite",
+        "ai_cancel": "Cancel",
+        "ai_connecting": "The AI is joining…",
+        "remove_ai": "Remove AI",
+        "ai_talk": "Hold to talk to the AI",
+        "ai_talk_hint": "Hold to talk to the AI (or hold the A key)",
+        "ai_other_talking": "{name} is talking to the AI",
+        "ai_error": "AI: {error}",
     }
 )
 

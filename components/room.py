@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 import reflex as rx
 
+from components.ai import ai_controls
 from components.chat import chat_feed, chat_panel
 from components.cues import auto_mute_notice, debug_overlay, muted_hint, room_sounds
 from components.labels import format_label, merge
@@ -153,6 +154,7 @@ def room(labels: Mapping[str, str] | None = None) -> rx.Component:
             spacing="0",
         ),
         media_controls(labels),
+        ai_controls(labels),
         room_presence(in_meeting=True),
         room_notices(labels),
         media_bridge(),

@@ -34,10 +34,13 @@ from core.validation import (
 )
 
 __all__ = [
+    "AI_TRACK_NAME",
+    "AI_USER_ID",
     "AUTO_MUTE_ABOVE",
     "HEARTBEAT_TIMEOUT",
     "MAX_CHANGES",
     "Accepted",
+    "AddAi",
     "Enter",
     "Heartbeat",
     "Join",
@@ -47,6 +50,7 @@ __all__ = [
     "Mute",
     "RaiseHand",
     "Refused",
+    "RemoveAi",
     "Room",
     "SetName",
     "SetSession",
@@ -59,6 +63,8 @@ __all__ = [
     "UserMuted",
     "apply",
     "find_user",
+    "is_ai",
+    "joined_humans",
     "joined_users",
     "joins_muted",
     "people_count",
@@ -73,6 +79,10 @@ MAX_CHANGES = 16
 # Joining a meeting that already has more than this many people starts muted
 # (as Orange Meets does): a crowd hears no newcomer's kitchen by accident.
 AUTO_MUTE_ABOVE = 5
+# The AI voice participant's roster id (people's ids are 12 hex digits) and
+# the name of its voice track on its Calls session.
+AI_USER_ID = "ai"
+AI_TRACK_NAME = "ai-generated-voice"
 
 
 @dataclass(frozen=True)
@@ -203,6 +213,30 @@ class Leave:
 
 
 @dataclass(frozen=True)
+class AddAi:
+    """Put the AI voice participant into the meeting (the server, once connected).
+
+    Attributes:
+        by_id: The member who invited it (must have joined).
+        session_id: The AI's third-party Calls session.
+        name: The AI's display name.
+        now: The time.
+    """
+
+    by_id: str
+    session_id: str
+    name: str
+    now: float
+
+
+@dataclass(frozen=True)
+class RemoveAi:
+    """Take the AI out of the meeting (``by_id`` a joined member, or "" the server)."""
+
+    by_id: str = ""
+
+
+@dataclass(frozen=True)
 class Sweep:
     """Drop everyone silent for more than ``timeout`` seconds."""
 
@@ -293,6 +327,30 @@ def find_user(room: Room, user_id: str) -> User | None:
     return next((user for user in room.users if user.id == user_id), None)
 
 
+def is_ai(user: User) -> bool:
+    """Whether a roster entry is the AI voice participant.
+
+    Args:
+        user: A roster entry.
+
+    Returns:
+        True for the AI.
+    """
+    return user.id == AI_USER_ID
+
+
+def joined_humans(room: Room) -> tuple[User, ...]:
+    """Return the people who joined the meeting (not the AI, not the lobby).
+
+    Args:
+        room: The room.
+
+    Returns:
+        The joined people in roster order.
+    """
+    return tuple(user for user in room.users if user.joined and not is_ai(user))
+
+
 def joined_users(room: Room) -> tuple[User, ...]:
     """Return everyone who joined the meeting (lobby visitors excluded).
 
@@ -360,8 +418,10 @@ def _replace_user(room: Room, user: User) -> Room:
 
 
 def _without(room: Room, user_ids: set[str]) -> tuple[Room, tuple[Notice, ...]]:
-    """Remove users; end the meeting if nobody joined is left."""
+    """Remove users; end the meeting (and drop the AI) if nobody joined is left."""
     users = tuple(u for u in room.users if u.id not in user_ids)
+    if not any(u.joined and not is_ai(u) for u in users):
+        users = tuple(u for u in users if not is_ai(u))
     seen = {k: v for k, v in room.lastSeen.items() if k not in user_ids}
     meeting = room.meetingId
     notices: list[Notice] = []
@@ -592,6 +652,8 @@ def _mute(room: Room, cmd: Mute) -> Outcome:
         return _refuse("unknown_participant", "That participant is not in the meeting.")
     if target.id == by.id:
         return _refuse("cannot_mute_self", "Use your own microphone button.")
+    if is_ai(target):
+        return _refuse("cannot_mute_ai", "The AI only hears whoever talks to it.")
     if not target.tracks.audioEnabled:
         return Accepted(room)
     tracks = dataclasses.replace(target.tracks, audioEnabled=False)
@@ -620,7 +682,12 @@ def _leave(room: Room, cmd: Leave) -> Outcome:
 
 def _sweep(room: Room, cmd: Sweep) -> Outcome:
     cutoff = cmd.now - cmd.timeout
-    stale = [u for u in room.users if room.lastSeen.get(u.id, float("-inf")) < cutoff]
+    # The AI sends no heartbeats: it stays while a person is in the meeting.
+    stale = [
+        u
+        for u in room.users
+        if not is_ai(u) and room.lastSeen.get(u.id, float("-inf")) < cutoff
+    ]
     if not stale:
         return Accepted(room)
     new_room, ended = _without(room, {u.id for u in stale})
@@ -628,7 +695,42 @@ def _sweep(room: Room, cmd: Sweep) -> Outcome:
     return Accepted(new_room, left + ended)
 
 
+def _add_ai(room: Room, cmd: AddAi) -> Outcome:
+    by = find_user(room, cmd.by_id)
+    if by is None or not by.joined or is_ai(by):
+        return _not_in_room()
+    session = validate_session_id(cmd.session_id)
+    if isinstance(session, Problem):
+        return Refused(session)
+    name = validate_display_name(cmd.name)
+    if isinstance(name, Problem):
+        return Refused(name)
+    ai = User(
+        id=AI_USER_ID,
+        name=name,
+        joined=True,
+        transceiverSessionId=session,
+        tracks=Tracks(audio=f"{session}/{AI_TRACK_NAME}", videoEnabled=False),
+        joinedAt=cmd.now,
+    )
+    users = tuple(u for u in room.users if not is_ai(u))
+    return Accepted(dataclasses.replace(room, users=(*users, ai)))
+
+
+def _remove_ai(room: Room, cmd: RemoveAi) -> Outcome:
+    if cmd.by_id:
+        by = find_user(room, cmd.by_id)
+        if by is None or not by.joined or is_ai(by):
+            return _not_in_room()
+    if not any(is_ai(u) for u in room.users):
+        return Accepted(room)
+    users = tuple(u for u in room.users if not is_ai(u))
+    return Accepted(dataclasses.replace(room, users=users))
+
+
 _HANDLERS: dict[type, Callable[[Room, object], Outcome]] = {
+    AddAi: _add_ai,  # type: ignore[dict-item]
+    RemoveAi: _remove_ai,  # type: ignore[dict-item]
     Enter: _enter,  # type: ignore[dict-item]
     Join: _join,  # type: ignore[dict-item]
     UpdateOwn: _update_own,  # type: ignore[dict-item]

@@ -1,5 +1,6 @@
 """Reflex state classes of the meeting app (thin: the rules live in ``core``)."""
 
+from state.ai import AiState
 from state.chat import ChatState
 from state.feedback import FeedbackState
 from state.media import MediaState
@@ -10,6 +11,7 @@ from state.roster_feed import RosterFeed
 from state.session import SessionState
 
 __all__ = [
+    "AiState",
     "ChatState",
     "FeedbackState",
     "MediaState",

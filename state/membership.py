@@ -135,6 +135,18 @@ async def _in_roster(departure: Departure) -> bool:
     return any(user.id == departure.participant_id for user in users)
 
 
+async def close_calls_session(session_id: str) -> None:
+    """Close every track of a Calls session nobody needs (e.g. an unwanted AI).
+
+    Args:
+        session_id: The session.
+    """
+    try:
+        await _close_calls_session(session_id)
+    except Exception:  # a background task: log, never lose the reason
+        logger.exception("closing Calls session %s failed", session_id)
+
+
 async def _close_calls_session(session_id: str) -> None:
     """Close every track of a Calls session (published and pulled).
 
@@ -216,6 +228,10 @@ async def sweep_room(
         return
     # Members with no heartbeat record (their arrival was not recorded, or
     # the record was lost): start their clock; swept later if they stay silent.
-    members = {user.id for user in (await read_room(room))._plain_users()}
+    members = {
+        user.id
+        for user in (await read_room(room))._plain_users()
+        if not roster.is_ai(user)  # the AI sends no heartbeats
+    }
     for uid in members - set(seen) - stale:
         await presence.touch_unverified(room, uid, now)

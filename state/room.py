@@ -104,6 +104,9 @@ class RoomState(rx.SharedState):
     notice_seq: int = 0
     # The latest public chat messages (see state.chat).
     chat_recent: list[dict[str, Any]] = []
+    # The AI voice participant (Orange's RoomState.ai; see state.ai):
+    # {enabled, connectionPending, error, controllingUser, controllingName}.
+    ai: dict[str, Any] = {}
     # Everyone in the room, lobby included, in arrival order.
     _users: list[User] = []
     # The number of the latest change in roster_log.
@@ -177,6 +180,8 @@ class RoomState(rx.SharedState):
             }
             if tabs:
                 schedule_own_entries(name or self._room_name, tabs)
+            if self.ai.get("enabled") and not any(roster.is_ai(u) for u in room.users):
+                self.ai = {}  # the AI left (removed, or with the last person)
         self._publish(notices)
 
     def _publish(self, notices: Sequence[object]) -> None:

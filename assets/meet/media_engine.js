@@ -464,7 +464,7 @@ export class MediaEngine {
     if (this.cameraOpening) await this.cameraOpening;
     // Which track each sender gets is decided when it is added (see
     // outgoing): a mute or camera switch meanwhile is not lost.
-    await this.queue.run(() => this.publish([["mic"], ["camera"], ["screen"]]));
+    await this.queue.run(() => this.publish([["mic"], ["camera"], ["screen"], ["ptt"]]));
     this.status = "ready";
     this.changed();
     this.startStats();
@@ -483,7 +483,40 @@ export class MediaEngine {
       if (!this.hasCamera && !this.cameraTrack) return null;
       return this.cameraEnabled && this.cameraTrack ? this.cameraTrack : this.placeholders.blackVideo();
     }
+    if (name === "ptt") {
+      // Push-to-talk to the AI: the microphone while held, silence otherwise.
+      if (!this.pttWanted) return null;
+      return this.pttTalking && this.pttMic() ? this.pttMic() : this.placeholders.silentAudio();
+    }
     return name === "screen" ? this.screenTrack : null;
+  }
+
+  /** The push-to-talk copy of the microphone (its own track: muting the mic does not touch it). */
+  pttMic() {
+    if (!this.micTrack || this.micTrack.readyState !== "live") return null;
+    if (!this.pttMicTrack || this.pttMicTrack.readyState !== "live") this.pttMicTrack = this.micTrack.clone();
+    return this.pttMicTrack;
+  }
+
+  /** Publish the push-to-talk track (silent until held) once an AI is in the room. */
+  async setPttWanted(wanted) {
+    if (!wanted || this.pttWanted) return;
+    this.pttWanted = true;
+    if (this.status === "ready" && !this.senders.ptt) await this.queue.run(() => this.publish([["ptt"]]));
+    this.changed();
+  }
+
+  /** Hold (mic) or release (silence) push-to-talk: only the sender's track is swapped. */
+  async setPttTalking(talking) {
+    this.pttTalking = !!talking;
+    const sender = this.senders.ptt?.sender;
+    if (sender) await sender.replaceTrack(this.outgoing("ptt"));
+    this.changed();
+  }
+
+  /** Whether the push-to-talk track is published and its bytes flow. */
+  get pttReady() {
+    return !!this.published.ptt;
   }
 
   /** Publish `[name, track?]` entries (a missing track: what `outgoing` says). */
@@ -525,11 +558,12 @@ export class MediaEngine {
     for (const name of names) {
       const id = trackIdOf(this.sessionId, name);
       this.published[name] = id;
-      changes[{ mic: "tracks.audio", camera: "tracks.video", screen: "tracks.screenshare" }[name]] = id;
+      const field = { mic: "tracks.audio", camera: "tracks.video", screen: "tracks.screenshare" }[name];
+      if (field) changes[field] = id; // ptt is not a roster field (see state/ai.py)
     }
     if (names.includes("screen")) changes["tracks.screenShareEnabled"] = true;
     if (!this.micTrack) changes["tracks.audioUnavailable"] = true;
-    this.onAnnounce?.(changes);
+    if (Object.keys(changes).length) this.onAnnounce?.(changes);
     this.changed();
   }
 
@@ -1018,6 +1052,8 @@ export class MediaEngine {
         bytesReceived: report.bytesReceived || 0,
         framesDecoded: report.framesDecoded || 0,
         frameWidth: report.frameWidth || 0,
+        totalAudioEnergy: report.totalAudioEnergy || 0,
+        audioLevel: report.audioLevel || 0,
       };
     });
     return result;
@@ -1042,7 +1078,9 @@ export class MediaEngine {
     this.micTrack?.stop();
     this.stopCamera();
     this.screenTrack?.stop();
-    this.micTrack = this.screenTrack = null;
+    this.pttMicTrack?.stop();
+    this.micTrack = this.screenTrack = this.pttMicTrack = null;
+    this.pttWanted = this.pttTalking = false;
     this.devicesOpened = null;
     this.hasCamera = false;
     this.placeholders.stop();

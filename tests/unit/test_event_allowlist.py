@@ -15,6 +15,7 @@ import pytest
 
 from app.app import app
 from state import (
+    AiState,
     ChatState,
     FeedbackState,
     MediaState,
@@ -72,6 +73,18 @@ ALLOWED: dict[tuple[str, str], str] = {
     (FeedbackState.__name__, "load"): "this tab's last meeting.",
     (FeedbackState.__name__, "submit"): "feedback on this tab's last meeting only.",
     (FeedbackState.__name__, "skip"): "navigation home.",
+    # The AI participant (state/ai.py): the caller is the tab's recorded
+    # participant and must have joined; only their own Calls session is fed.
+    (AiState.__name__, "open_invite"): "this tab's dialog flag and drafts.",
+    (AiState.__name__, "invite_ai"): (
+        "joined members only; validated; one AI (or invitation) per room."
+    ),
+    (AiState.__name__, "remove_ai"): "joined members only.",
+    (AiState.__name__, "request_ai_control"): (
+        "joined members only; feeds the caller's own session's track; one "
+        "controller at a time."
+    ),
+    (AiState.__name__, "release_ai_control"): "only the person in control.",
     (MediaState.__name__, "calls_request"): (
         "core.calls_policy: own session, pulls of the room's tracks by joined "
         "members only; rate-limited."
