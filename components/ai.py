@@ -170,7 +170,7 @@ def ai_controls(labels: Mapping[str, str] | None = None) -> rx.Component:
                 ),
             ),
             rx.cond(
-                error != "",
+                error,  # absent (undefined) or "" when there is none
                 rx.text(
                     format_label(text["ai_error"], error=error),
                     color_scheme="red",
