@@ -526,9 +526,10 @@ def joins_muted(room: Room, user_id: str) -> bool:
         user_id: Who joins (not counted).
 
     Returns:
-        True when more than :data:`AUTO_MUTE_ABOVE` others are in the meeting.
+        True when more than :data:`AUTO_MUTE_ABOVE` other people (the AI
+        not counted) are in the meeting.
     """
-    others = sum(1 for u in room.users if u.joined and u.id != user_id)
+    others = sum(1 for u in room.users if u.joined and u.id != user_id and not is_ai(u))
     return others > AUTO_MUTE_ABOVE
 
 

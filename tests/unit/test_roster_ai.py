@@ -88,3 +88,10 @@ def test_the_ai_is_never_swept_or_muted_but_leaves_with_the_last_person():
     room = _with_ai(_room_with("alice0000001"))
     outcome = apply(room, Sweep(now=1000.0, timeout=15.0))
     assert outcome.room.users == ()
+
+
+def test_the_ai_does_not_count_towards_joining_muted():
+    ids = [f"p{i:011d}" for i in range(5)]
+    room = _with_ai(_room_with(*ids), by=ids[0])
+    room = apply(room, Enter(user_id="late00000001", name="Late", now=1.0)).room
+    assert not roster.joins_muted(room, "late00000001")  # 5 people + the AI
