@@ -24,6 +24,20 @@ from tests.support import ROOT
 
 AI_NAME = "AI assistant"
 CONSOLE: list[str] = []
+# Records whether the named tile's speaking ring is ever on (polled at 20 Hz,
+# so a short reply is not missed between two checks of the test).
+WATCH_RING = """(name) => {
+  window.__aiRingLit = false;
+  const timer = setInterval(() => {
+    const tile = [...document.querySelectorAll('[role="group"]')]
+      .find((t) => t.getAttribute("aria-label") === name);
+    const ring = tile && tile.querySelector('[data-testid="speaking-ring"]');
+    if (ring && ring.dataset.speaking === "true") {
+      window.__aiRingLit = true;
+      clearInterval(timer);
+    }
+  }, 50);
+}"""
 # The module's fixtures (the app configured with the fake endpoint).
 ai_app = ai_fixtures.ai_app
 fake = ai_fixtures.fake
@@ -156,6 +170,8 @@ def test_invite_talk_and_remove_the_ai(ai_app, fake, person):
         "the AI heard nothing of Ada",
     )
     energy = {p: _ai_stats(p).get("totalAudioEnergy", 0.0) for p in (ada, bob)}
+    for page in (ada, bob):  # watch the AI tile's own speaking ring
+        page.evaluate(WATCH_RING, AI_NAME)
     ada.mouse.up()
     # Releasing frees the button for Bob.
     expect(bob_talk).to_be_enabled()
@@ -167,6 +183,10 @@ def test_invite_talk_and_remove_the_ai(ai_app, fake, person):
             lambda p=page: _ai_stats(p).get("totalAudioEnergy", 0.0) > energy[p] + 0.01,
             "the AI's reply was not audible",
         )
+
+    # The AI's tile lit its speaking ring (computed in each browser).
+    for page in (ada, bob):
+        page.wait_for_function("() => window.__aiRingLit === true", timeout=20_000)
 
     # Bob takes over with the A key; Ada's button is disabled meanwhile.
     heard = _call(fake, instructions)["voicedFrames"]

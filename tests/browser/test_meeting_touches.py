@@ -95,7 +95,9 @@ def test_sounds_for_others_joining_leaving_and_raising_hands_and_their_switch(
     dan = raw_people("Dan").join(room)
     expect(tile_named(ada, "Dan")).to_be_visible()
     bob.call(ROOM, "set_hand", raised=True)
-    expect(ada.locator('[data-testid="participant-tile"][data-hand="raised"]')).not_to_have_count(0)
+    expect(
+        ada.locator('[data-testid="participant-tile"][data-hand="raised"]')
+    ).not_to_have_count(0)
     dan.call(ROOM, "leave")
     expect(tile_named(ada, "Dan")).to_have_count(0)
     assert cues(ada) == heard, "sounds played while switched off"
@@ -164,9 +166,11 @@ def test_joining_a_meeting_of_more_than_five_starts_muted(
     expect(newcomer.get_by_text("You joined muted")).to_be_visible()
     zoe = next(u for u in crowd[0].users() if u.get("name") == "Zoe")
     crowd[0].wait_for(
-        lambda: not next(u for u in crowd[0].users() if u["id"] == zoe["id"])[
-            "tracks"
-        ]["audioEnabled"],
+        lambda: (
+            not next(u for u in crowd[0].users() if u["id"] == zoe["id"])["tracks"][
+                "audioEnabled"
+            ]
+        ),
         what="Zoe muted for the others",
     )
     # Unmuting is the person's choice, as ever.
