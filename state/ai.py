@@ -31,6 +31,7 @@ from calls.ai import (
     check_request,
     feed,
     invite,
+    is_alive,
 )
 from core import roster
 from core.problems import Problem
@@ -42,7 +43,7 @@ from state.registered_app import registered_app
 from state.room import RoomState, read_room, room_state_token
 from state.session import SessionState
 
-__all__ = ["AI_NAME", "AiState"]
+__all__ = ["AI_NAME", "AiState", "drop_ai_if_gone"]
 
 logger = logging.getLogger("meet.ai")
 
@@ -80,6 +81,43 @@ def _refuse(room: str, who: str, what: str, problem: Problem) -> None:
         problem.code,
         problem.description,
     )
+
+
+async def drop_ai_if_gone(room: str) -> bool:
+    """Take the AI out of a room whose AI service hung up (the sweeper calls it).
+
+    Reads the room without a lock; asks Calls only when the room has an AI.
+
+    Args:
+        room: A normalised room name.
+
+    Returns:
+        Whether the AI was taken out.
+    """
+    ai_user = _ai_user((await read_room(room))._plain_users())
+    if ai_user is None or not ai_user.transceiverSessionId:
+        return False
+    session_id = ai_user.transceiverSessionId
+    try:
+        alive = await is_alive(calls_client(), AiSession(session_id=session_id, mid=""))
+    except AiError as failure:  # Calls could not tell: ask again next time
+        logger.info("room %s: AI liveness unknown: %s", room, failure.problem.code)
+        return False
+    if alive:
+        return False
+
+    def gone(state: RoomState) -> bool:
+        current = _ai_user(state._plain_users())
+        if current is None or current.transceiverSessionId != session_id:
+            return False  # removed or replaced meanwhile
+        state._apply(roster.RemoveAi(), actor="", room=room)
+        state.ai = {"enabled": False, "error": "The AI has left the call."}
+        return True
+
+    dropped = await _change_room(room, gone)
+    if dropped:
+        logger.info("room %s: the AI's session %s ended; removed it", room, session_id)
+    return dropped
 
 
 class AiState(rx.State):

@@ -10,7 +10,9 @@ sweeper runs in every worker process (a Reflex lifespan task) every
   (:func:`state.membership.sweep_room`), which ends the meeting when the last
   one goes;
 * a meeting that the room no longer runs (its state was lost in a restart,
-  or a new meeting replaced it) is ended in the records.
+  or a new meeting replaced it) is ended in the records;
+* an AI participant whose service hung up (its Calls session ended) is taken
+  out of the room, with a notice (:func:`state.ai.drop_ai_if_gone`).
 
 Sweeps are idempotent, so several workers sweeping the same room agree.
 """
@@ -23,6 +25,7 @@ import time
 
 from records import service
 from state import membership, presence
+from state.ai import drop_ai_if_gone
 
 __all__ = ["SWEEP_INTERVAL", "run", "sweep_once"]
 
@@ -54,6 +57,7 @@ async def sweep_once(now: float | None = None) -> list[str]:
         try:
             seen = await presence.last_seen(room)
             await membership.sweep_room(room, now, seen)
+            await drop_ai_if_gone(room)
             if await _current_meeting(room) != meeting_id:
                 await service.end_meeting(meeting_id, now)
                 ended.append(meeting_id)

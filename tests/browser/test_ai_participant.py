@@ -218,17 +218,27 @@ def test_invite_talk_and_remove_the_ai(ai_app, fake, person):
     assert FAKE_TOKEN not in ai_app["log"].read_text(errors="replace")
 
 
-def test_a_failed_invitation_says_why(ai_app, fake, person):
+def test_the_ai_service_hanging_up_and_a_failed_invitation_say_why(
+    ai_app, fake, person
+):
     url = ai_app["url"]
     room = new_room_id()
     ada = person(url, "Ada")
     join(ada, url, room)
     media_ready(ada)
-    stop_fake(fake.proc)  # the AI service is down
+    ada.get_by_test_id("invite-ai").click()
+    ada.get_by_test_id("ai-invite-submit").click()
+    expect(tile_named(ada, AI_NAME)).to_be_visible(timeout=30_000)
+    expect(ada.get_by_test_id("ai-error")).to_have_count(0)
+
+    stop_fake(fake.proc)  # the AI service hangs up (and is down from now on)
+    expect(tile_named(ada, AI_NAME)).to_have_count(0, timeout=30_000)
+    expect(ada.get_by_test_id("ai-error")).to_contain_text("The AI has left the call")
+
     ada.get_by_test_id("invite-ai").click()
     ada.get_by_test_id("ai-invite-submit").click()
     expect(ada.get_by_test_id("ai-error")).to_contain_text(
-        "The AI service could not be reached", timeout=20_000
+        "The AI service could not be reached", timeout=30_000
     )
     expect(tile_named(ada, AI_NAME)).to_have_count(0)
     expect(ada.get_by_test_id("invite-ai")).to_be_visible()
