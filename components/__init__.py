@@ -15,6 +15,7 @@ Example:
                               RoomState.join_directly, ChatState.open_room])
 """
 
+from components.ai import ai_controls, invite_ai_dialog
 from components.bug_report import bug_report_button
 from components.chat import chat_button, chat_feed, chat_panel
 from components.cues import (
@@ -48,6 +49,7 @@ __all__ = [
     "DEFAULT_LABELS",
     "RoomView",
     "TileView",
+    "ai_controls",
     "audio_only_toggle",
     "auto_mute_notice",
     "bug_report_button",
@@ -59,6 +61,7 @@ __all__ = [
     "device_settings",
     "feedback_page",
     "format_label",
+    "invite_ai_dialog",
     "lobby",
     "media_bridge",
     "media_controls",

@@ -162,7 +162,8 @@ async def _close_calls_session(session_id: str) -> None:
             "closing Calls session %s: %s", session_id, failure.problem.description
         )
         return
-    mids = [track.mid for track in info.tracks if track.mid]
+    # Once each: an AI's fed-in track shares its voice track's mid.
+    mids = list(dict.fromkeys(track.mid for track in info.tracks if track.mid))
     for start in range(0, len(mids), MAX_TRACKS_PER_CALL):
         try:
             await client.close_tracks(
