@@ -8,6 +8,8 @@ from app.home import home
 from components import lobby, room
 from components.feedback import feedback_page
 from components.labels import merge
+from components.layout import THEME_STYLESHEET
+from components.states import not_found_page, offline_screen
 from records.db import migrate
 from security import reflex_guard
 from security.tokens import server_secret
@@ -38,7 +40,15 @@ LABELS = merge()
 
 app = rx.App(
     api_transformer=api,
-    theme=rx.theme(accent_color="orange", radius="large"),
+    theme=rx.theme(accent_color="orange", gray_color="sand", radius="large"),
+    # Every --meet-* colour, radius and font (README, "Theming"); loaded in
+    # <head>, so the first paint already has the page's background.
+    stylesheets=[THEME_STYLESHEET],
+)
+# Reflex's offline icon and connection toasts give way to a full-page notice
+# that goes away by itself when the connection is back.
+app.app_wraps[(5, "Overlay")] = lambda stateful: (
+    offline_screen(LABELS) if stateful else None
 )
 # Sweeps rooms nobody visits any more (crashed last tab, restart).
 app.register_lifespan_task(sweeper.run)
@@ -64,6 +74,11 @@ app.add_page(
         RoomState.join_directly,
         ChatState.open_room,
     ],
+)
+app.add_page(
+    not_found_page(LABELS),
+    route="404",
+    title=LABELS["not_found_heading"],
 )
 app.add_page(
     feedback_page(LABELS),

@@ -37,6 +37,14 @@ DEFAULT_LABELS: Labels = MappingProxyType(
         "room_name_placeholder": "e.g. team-standup",
         "join_room": "Join room",
         "name_required_notice": "Enter your name to continue to the room.",
+        "home_tagline": (
+            "Video meetings that open in a tab: no account, no download. "
+            "Pick a name, start a room, share the link."
+        ),
+        "home_feature_private": "Only people with the link can join",
+        "home_feature_devices": "Check your camera and microphone before you join",
+        "home_feature_together": "Screen sharing, chat and raised hands",
+        "home_or": "or join a room by name",
         # Validation problems (keys are the Problem codes from core.validation)
         "name_missing": "Please enter your name.",
         "name_too_long": "Your name can be at most 50 characters.",
@@ -70,6 +78,7 @@ DEFAULT_LABELS: Labels = MappingProxyType(
         ),
         "error_unsupported": "This browser cannot use a camera or microphone here.",
         "error_unknown": "Your camera or microphone could not be started.",
+        "preview_starting": "Starting your camera and microphone…",
         # Room
         "room_heading": "Meeting in {room}",
         "controls": "Meeting controls",
@@ -106,6 +115,18 @@ DEFAULT_LABELS: Labels = MappingProxyType(
         "page_indicator": "Page {page} of {pages}",
         "not_in_room": "You are no longer in this room.",
         "shortcuts_hint": "Ctrl/⌘+D microphone · Ctrl/⌘+E camera",
+        "more_controls": "More options",
+        "waiting_for_others": "Waiting for others to join…",
+        # Whole-page states
+        "offline_heading": "You are offline",
+        "offline_body": (
+            "The connection to the server was lost. This page reconnects by "
+            "itself as soon as it can."
+        ),
+        "offline_retrying": "Reconnecting…",
+        "not_found_heading": "Page not found",
+        "not_found_body": "There is nothing at this address.",
+        "go_home": "Go to the home page",
         # Media
         "share_screen": "Share screen",
         "stop_sharing": "Stop sharing",

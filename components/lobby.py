@@ -79,6 +79,7 @@ def lobby(labels: Mapping[str, str] | None = None) -> rx.Component:
         "mic_level": text["mic_level"],
         "camera_off": text["camera_off"],
         "camera_preview": text["camera_preview"],
+        "preview_starting": text["preview_starting"],
         **{code: text[key] for code, key in _DEVICE_ERROR_KEYS.items()},
     }
     return rx.center(
@@ -123,7 +124,7 @@ def lobby(labels: Mapping[str, str] | None = None) -> rx.Component:
                 wrap="wrap",
                 justify="center",
             ),
-            rx.text(text["shortcuts_hint"], size="1", color=rx.color("gray", 10)),
+            rx.text(text["shortcuts_hint"], size="1", class_name="meet-shortcuts-hint"),
             room_presence(in_meeting=False),
             room_notices(labels),
             media_bridge(),

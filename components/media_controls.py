@@ -10,12 +10,13 @@ from components.bug_report import bug_report_button
 from components.chat import chat_button
 from components.cues import meeting_options
 from components.labels import merge
+from components.layout import MoreControls, Sheet, SheetButton
 from components.media import ScreenShareButton, device_settings
 from components.room_view import RoomView
 from state.room import RoomState
 from state.session import SessionState
 
-__all__ = ["media_controls", "settings_button", "toggle_button"]
+__all__ = ["media_controls", "settings_button", "settings_sheet", "toggle_button"]
 
 
 def toggle_button(
@@ -43,14 +44,16 @@ def toggle_button(
         The button.
     """
     return rx.icon_button(
-        rx.cond(pressed, rx.icon(icon_on), rx.icon(icon_off)),
+        rx.cond(pressed, rx.icon(icon_on, size=20), rx.icon(icon_off, size=20)),
         aria_label=label,
         aria_pressed=rx.cond(pressed, "true", "false"),
         title=hint or label,
         on_click=on_click,
-        variant=rx.cond(pressed, "solid", "soft"),
-        color_scheme=rx.cond(pressed, "gray", "red"),
+        variant="solid",
+        color_scheme="gray",
         size="3",
+        # Colours from the theme (on: neutral, off: --meet-danger).
+        class_name="meet-control meet-media-toggle",
         data_testid=test_id,
     )
 
@@ -132,8 +135,34 @@ def settings_button(labels: Mapping[str, str] | None = None) -> rx.Component:
     )
 
 
+def settings_sheet(labels: Mapping[str, str] | None = None) -> rx.Component:
+    """The camera, microphone and speaker menus as a side sheet of the room.
+
+    Opened by the settings button of :func:`media_controls`; a full-screen
+    sheet on phones.
+
+    Args:
+        labels: Label overrides.
+
+    Returns:
+        The sheet (rendered only while open).
+    """
+    text = merge(labels)
+    return Sheet.create(
+        device_settings(labels),
+        sheet="settings",
+        heading=text["settings"],
+        close_label=text["close_settings"],
+        test_id="settings-panel",
+    )
+
+
 def media_controls(labels: Mapping[str, str] | None = None) -> rx.Component:
-    """The meeting's control bar.
+    """The meeting's control bar, centred, always in view.
+
+    Microphone, camera and raise hand first; screen share, settings, chat,
+    bug report and participants next (behind a "More" button on narrow
+    screens); Leave last.
 
     Args:
         labels: Label overrides (see :mod:`components.labels`).
@@ -147,52 +176,63 @@ def media_controls(labels: Mapping[str, str] | None = None) -> rx.Component:
         >>> bar = media_controls(labels={"leave": "Hang up"})
     """
     text = merge(labels)
-    return rx.hstack(
-        microphone_toggle(labels),
-        camera_toggle(labels),
-        rx.icon_button(
-            rx.icon("hand"),
-            aria_label=text["raise_hand"],
-            aria_pressed=rx.cond(RoomView.hand_raised, "true", "false"),
-            title=text["raise_hand"],
-            on_click=RoomState.set_hand(~RoomView.hand_raised),
-            variant=rx.cond(RoomView.hand_raised, "solid", "soft"),
-            color_scheme=rx.cond(RoomView.hand_raised, "amber", "gray"),
-            size="3",
-            data_testid="toggle-hand",
+    return rx.box(
+        rx.box(
+            microphone_toggle(labels),
+            camera_toggle(labels),
+            rx.icon_button(
+                rx.icon("hand", size=20),
+                aria_label=text["raise_hand"],
+                aria_pressed=rx.cond(RoomView.hand_raised, "true", "false"),
+                title=text["raise_hand"],
+                on_click=RoomState.set_hand(~RoomView.hand_raised),
+                variant="solid",
+                color_scheme="gray",
+                size="3",
+                class_name="meet-control",
+                data_testid="toggle-hand",
+            ),
+            class_name="meet-controls-group",
         ),
-        ScreenShareButton.create(
-            labels={
-                "share_screen": text["share_screen"],
-                "stop_sharing": text["stop_sharing"],
-            }
-        ),
-        settings_button(labels),
-        chat_button(labels),
-        bug_report_button(labels),
-        rx.icon_button(
-            rx.icon("users"),
-            aria_label=text["participants"],
-            aria_pressed=rx.cond(SessionState.participants_open, "true", "false"),
-            aria_controls="participants-panel",
-            title=text["participants"],
-            on_click=SessionState.toggle_participants,
-            variant=rx.cond(SessionState.participants_open, "solid", "soft"),
-            color_scheme="gray",
-            size="3",
-            data_testid="toggle-participants",
+        MoreControls.create(
+            ScreenShareButton.create(
+                labels={
+                    "share_screen": text["share_screen"],
+                    "stop_sharing": text["stop_sharing"],
+                }
+            ),
+            SheetButton.create(
+                sheet="settings", label=text["settings"], test_id="open-settings"
+            ),
+            chat_button(labels),
+            rx.icon_button(
+                rx.icon("users", size=20),
+                aria_label=text["participants"],
+                aria_pressed=rx.cond(SessionState.participants_open, "true", "false"),
+                aria_controls="participants-panel",
+                title=text["participants"],
+                on_click=SessionState.toggle_participants,
+                variant="solid",
+                color_scheme="gray",
+                size="3",
+                class_name="meet-control",
+                data_testid="toggle-participants",
+            ),
+            bug_report_button(labels),
+            label=text["more_controls"],
         ),
         rx.button(
-            rx.icon("phone-off"),
-            text["leave"],
+            rx.icon("phone-off", size=20),
+            rx.el.span(text["leave"], class_name="meet-leave-text"),
             on_click=RoomState.leave,
             color_scheme="red",
             size="3",
+            aria_label=text["leave"],
+            title=text["leave"],
+            class_name="meet-leave",
             data_testid="leave",
         ),
         role="toolbar",
         aria_label=text["controls"],
-        spacing="3",
-        justify="center",
-        padding="0.75rem",
+        class_name="meet-controls",
     )

@@ -43,14 +43,9 @@ def participant_tile(
     name = rx.cond(screen, format_label(text["screen_of"], name=tile.name), person)
     has_video = tile.video_track.to(str) != ""
     return rx.box(
-        rx.center(
-            rx.text(tile.initial, size="8", weight="bold", aria_hidden="true"),
+        rx.box(
+            rx.text(tile.initial, aria_hidden="true"),
             class_name="meet-avatar",
-            width="5rem",
-            height="5rem",
-            border_radius="50%",
-            background=rx.color("accent", 9),
-            color="white",
             display=rx.cond(has_video, "none", "flex"),
         ),
         MeetVideo.create(
@@ -64,58 +59,48 @@ def participant_tile(
             is_self=tile.is_self,
             labels={k: text[k] for k in ("quality_poor", "quality_bad")},
         ),
-        rx.icon_button(
-            rx.icon(rx.cond(tile.pinned, "pin-off", "pin"), size=16),
+        rx.el.button(
+            rx.icon(rx.cond(tile.pinned, "pin-off", "pin"), size=18),
+            type="button",
             aria_label=rx.cond(
+                tile.pinned,
+                format_label(text["unpin"], name=name),
+                format_label(text["pin"], name=name),
+            ),
+            title=rx.cond(
                 tile.pinned,
                 format_label(text["unpin"], name=name),
                 format_label(text["pin"], name=name),
             ),
             aria_pressed=rx.cond(tile.pinned, "true", "false"),
             on_click=RoomView.toggle_pin(tile.key),
-            size="1",
-            variant=rx.cond(tile.pinned, "solid", "soft"),
-            position="absolute",
-            top="0.5rem",
-            right="0.5rem",
-            z_index="2",
+            class_name="meet-pin",
             data_testid="pin-toggle",
         ),
-        rx.hstack(
+        rx.box(
             rx.cond(
                 tile.audio_enabled,
                 rx.icon("mic", size=16, aria_label=text["mic_on"], role="img"),
                 rx.icon(
                     "mic-off",
                     size=16,
-                    color=rx.color("red", 10),
                     aria_label=text["mic_off"],
                     role="img",
                     data_testid="mic-off-icon",
                 ),
             ),
-            rx.text(name, size="2", weight="medium", class_name="meet-tile-name"),
+            rx.el.span(name, class_name="meet-tile-name"),
             rx.cond(
                 tile.raised_hand,
-                rx.icon(
-                    "hand",
-                    size=16,
-                    color=rx.color("amber", 10),
+                rx.el.span(
+                    rx.icon("hand", size=14),
+                    class_name="meet-hand-icon",
                     aria_label=text["hand_raised"],
                     role="img",
                     data_testid="raised-hand-icon",
                 ),
             ),
-            position="absolute",
-            bottom="0.5rem",
-            left="0.5rem",
-            padding="0.15rem 0.5rem",
-            border_radius="0.5rem",
-            background="rgba(0,0,0,0.55)",
-            color="white",
-            align="center",
-            spacing="2",
-            z_index="1",
+            class_name="meet-nametag",
         ),
         role="group",
         aria_label=name,
@@ -127,15 +112,5 @@ def participant_tile(
         data_self=rx.cond(tile.is_self, "true", "false"),
         data_mic=rx.cond(tile.audio_enabled, "on", "off"),
         data_hand=rx.cond(tile.raised_hand, "raised", "down"),
-        position="relative",
-        display="flex",
-        align_items="center",
-        justify_content="center",
-        aspect_ratio="16 / 9",
-        width="100%",
-        min_width="0",
-        grid_column=rx.cond(tile.pinned, "1 / -1", "auto"),
-        border_radius="0.75rem",
-        background=rx.color("gray", 4),
-        overflow="hidden",
+        class_name="meet-tile",
     )

@@ -60,8 +60,8 @@ def _row(person: rx.Var, text: Mapping[str, str]) -> rx.Component:
             width="2rem",
             height="2rem",
             border_radius="50%",
-            background=rx.color("accent", 9),
-            color="white",
+            background="var(--meet-avatar-bg)",
+            color="var(--meet-avatar-fg)",
             flex_shrink="0",
         ),
         rx.text(
@@ -75,7 +75,12 @@ def _row(person: rx.Var, text: Mapping[str, str]) -> rx.Component:
         ),
         rx.cond(
             person.raised_hand,
-            rx.icon("hand", size=16, aria_label=text["hand_raised"], role="img"),
+            rx.el.span(
+                rx.icon("hand", size=14),
+                class_name="meet-hand-icon",
+                aria_label=text["hand_raised"],
+                role="img",
+            ),
         ),
         rx.cond(
             person.audio_enabled,
@@ -114,35 +119,30 @@ def participants_panel(labels: Mapping[str, str] | None = None) -> rx.Component:
     text = merge(labels)
     return rx.cond(
         SessionState.participants_open,
-        rx.box(
-            rx.hstack(
-                rx.heading(
-                    text["participants"], " (", RoomView.people_count, ")", size="4"
-                ),
-                rx.spacer(),
-                rx.icon_button(
-                    rx.icon("x"),
+        rx.el.aside(
+            rx.box(
+                rx.el.h2(text["participants"], " (", RoomView.people_count, ")"),
+                rx.el.button(
+                    "×",
+                    type="button",
                     aria_label=text["close_participants"],
+                    title=text["close_participants"],
                     on_click=SessionState.toggle_participants,
-                    variant="ghost",
+                    class_name="meet-sheet-close",
+                    data_testid="close-participants",
                 ),
-                width="100%",
-                align="center",
+                class_name="meet-sheet-header",
             ),
             rx.vstack(
                 rx.foreach(RoomView.participants, lambda p: _row(p, text)),
                 role="list",
                 spacing="2",
-                margin_top="0.75rem",
                 width="100%",
             ),
             id="participants-panel",
-            role="complementary",
             aria_label=text["participants"],
             data_testid="participants-panel",
-            width=["100%", "100%", "20rem"],
-            padding="1rem",
-            border_left=f"1px solid {rx.color('gray', 5)}",
-            background=rx.color("gray", 2),
+            # A side sheet on wide screens, full screen on phones (theme.css).
+            class_name="meet-sheet",
         ),
     )

@@ -10,9 +10,10 @@ from components.ai import ai_controls
 from components.chat import chat_feed, chat_panel
 from components.cues import auto_mute_notice, debug_overlay, muted_hint, room_sounds
 from components.labels import format_label, merge
+from components.layout import CopyLinkButton, StageGrid
 from components.lobby import people_in_room
 from components.media import media_bridge, media_toasts, room_audio
-from components.media_controls import media_controls
+from components.media_controls import media_controls, settings_sheet
 from components.notices import room_notices
 from components.participant_tile import participant_tile
 from components.participants_panel import participants_panel
@@ -21,7 +22,7 @@ from components.room_view import RoomView
 from state.room import RoomState
 from state.session import SessionState
 
-__all__ = ["room", "stage"]
+__all__ = ["room", "stage", "waiting_for_others"]
 
 
 def _page_controls(labels: Mapping[str, str]) -> rx.Component:
@@ -65,6 +66,7 @@ def _page_controls(labels: Mapping[str, str]) -> rx.Component:
             spacing="3",
             justify="center",
             width="100%",
+            class_name="meet-page-controls",
             role="navigation",
             aria_label=labels["stage_pages"],
         ),
@@ -74,33 +76,29 @@ def _page_controls(labels: Mapping[str, str]) -> rx.Component:
 def stage(labels: Mapping[str, str] | None = None) -> rx.Component:
     """The tiles of the stage page shown, with page controls when there are more.
 
-    A page holds at most 9 tiles (5 while someone shares a screen, 2 on a
-    narrow screen); the first page follows the stage rules (pinned tile,
-    self, screen shares, then the most recently active, the active speaker
-    included); video is pulled only for the page shown, audio for everyone.
+    The tiles are sized to fit the stage's box, width and height, at the
+    aspect ratio of ``--meet-tile-aspect`` (16:9): a balanced grid, or the
+    pinned tile (else a shared screen) large beside a strip of the others
+    (:class:`components.layout.StageGrid`). A page holds at most 9 tiles (5
+    while someone shares a screen, 2 on a narrow screen); the first page
+    follows the stage rules (pinned tile, self, screen shares, then the most
+    recently active, the active speaker included); video is pulled only for
+    the page shown, audio for everyone.
 
     Args:
         labels: Label overrides.
 
     Returns:
-        The responsive tile grid.
+        The stage: a column holding the tile grid and its page controls; it
+        fills the height it is given.
     """
     text = merge(labels)
-    count = RoomView.stage_tiles.length()
-    return rx.vstack(
-        rx.grid(
+    return rx.box(
+        waiting_for_others(labels),
+        StageGrid.create(
             rx.foreach(
                 RoomView.stage_tiles, lambda tile: participant_tile(tile, labels)
             ),
-            # One column on phones; elsewhere as many as the stage needs
-            # (1 tile: 1, 2 to 4 tiles: 2, more: 3), so tiles stay large.
-            columns=rx.breakpoints(
-                initial="1",
-                sm=rx.cond(count > 1, "2", "1"),
-                lg=rx.match(count, (1, "1"), (2, "2"), (3, "2"), (4, "2"), "3"),
-            ),
-            spacing="3",
-            width="100%",
             role="list",
             aria_label=text["stage"],
             data_testid="stage",
@@ -108,9 +106,34 @@ def stage(labels: Mapping[str, str] | None = None) -> rx.Component:
             data_pages=RoomView.pages,
         ),
         _page_controls(text),
-        width="100%",
-        flex="1",
-        padding="1rem",
+        class_name="meet-stage",
+    )
+
+
+def waiting_for_others(labels: Mapping[str, str] | None = None) -> rx.Component:
+    """Show "Waiting for others to join" with a copy-link button, while alone.
+
+    Args:
+        labels: Label overrides (``waiting_for_others``, ``copy_link``,
+            ``link_copied``).
+
+    Returns:
+        A note shown while this tab is the only one in the meeting.
+    """
+    text = merge(labels)
+    return rx.cond(
+        RoomView.in_meeting & (RoomView.people_count <= 1),
+        rx.box(
+            rx.el.p(text["waiting_for_others"]),
+            CopyLinkButton.create(
+                label=text["copy_link"],
+                copied_label=text["link_copied"],
+                url="/" + SessionState.room.to(str),
+            ),
+            class_name="meet-waiting",
+            role="status",
+            data_testid="waiting-for-others",
+        ),
     )
 
 
@@ -131,44 +154,38 @@ def room(labels: Mapping[str, str] | None = None) -> rx.Component:
         >>> page = room(labels={"leave": "Hang up"})
     """
     text = merge(labels)
-    return rx.vstack(
-        rx.hstack(
-            rx.heading(
-                format_label(text["room_heading"], room=SessionState.room),
-                size="5",
-                as_="h1",
+    return rx.theme(
+        rx.box(
+            rx.el.header(
+                rx.el.h1(format_label(text["room_heading"], room=SessionState.room)),
+                rx.box(people_in_room(labels), class_name="meet-people-count"),
+                class_name="meet-room-header",
             ),
-            rx.spacer(),
-            people_in_room(labels),
-            width="100%",
-            padding="0.75rem 1rem",
-            align="center",
+            rx.box(
+                stage(labels),
+                participants_panel(labels),
+                chat_panel(labels),
+                settings_sheet(labels),
+                class_name="meet-room-main",
+            ),
+            rx.box(ai_controls(labels), class_name="meet-ai-controls"),
+            media_controls(labels),
+            room_presence(in_meeting=True),
+            room_notices(labels),
+            media_bridge(),
+            room_audio(),
+            media_toasts(labels),
+            chat_feed(labels),
+            room_sounds(),
+            auto_mute_notice(labels),
+            muted_hint(labels),
+            debug_overlay(labels),
+            class_name="meet-room",
+            data_testid="room-root",
+            data_worker=SessionState.worker_pid,
+            data_meeting=RoomState.meeting_id,
         ),
-        rx.hstack(
-            rx.box(stage(labels), flex="1", width="100%"),
-            participants_panel(labels),
-            chat_panel(labels),
-            width="100%",
-            flex="1",
-            align="start",
-            spacing="0",
-        ),
-        media_controls(labels),
-        ai_controls(labels),
-        room_presence(in_meeting=True),
-        room_notices(labels),
-        media_bridge(),
-        room_audio(),
-        media_toasts(labels),
-        chat_feed(labels),
-        room_sounds(),
-        auto_mute_notice(labels),
-        muted_hint(labels),
-        debug_overlay(labels),
-        width="100%",
-        min_height="100vh",
-        spacing="0",
-        data_testid="room-root",
-        data_worker=SessionState.worker_pid,
-        data_meeting=RoomState.meeting_id,
+        # The meeting is always on a dark stage (light or dark mode elsewhere).
+        appearance="dark",
+        has_background=False,
     )

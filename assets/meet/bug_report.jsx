@@ -67,37 +67,35 @@ export function BugReportButton({ labels, room, meetingId, me, appVersion, url }
         aria-haspopup="dialog"
         data-testid="report-bug"
         onClick={open}
-        style={{ display: "inline-flex", alignItems: "center", justifyContent: "center", width: "2.5rem", height: "2.5rem", borderRadius: "0.5rem", border: "none", cursor: "pointer", background: "rgba(127,127,127,0.18)", color: "inherit" }}
+        className="meet-control"
       >
-        <svg aria-hidden="true" width="18" height="18" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2">
+        <svg aria-hidden="true" width="20" height="20" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2">
           <path d="M8 2l1.9 1.9M16 2l-1.9 1.9M9 7.1V6a3 3 0 0 1 6 0v1.1M12 20c-3.3 0-6-2.7-6-6v-3a4 4 0 0 1 4-4h4a4 4 0 0 1 4 4v3c0 3.3-2.7 6-6 6zM12 20v-9M6.5 13H3M21 13h-3.5M6 17l-3 2M18 17l3 2M6 9L3 7M18 9l3-2" />
         </svg>
       </button>
-      <dialog ref={dialog} aria-labelledby="bug-report-title" data-testid="bug-report-dialog" style={{ maxWidth: "32rem", width: "90vw", borderRadius: "0.75rem", border: "1px solid #ccc", padding: "1.25rem" }}>
+      <dialog ref={dialog} aria-labelledby="bug-report-title" data-testid="bug-report-dialog" className="meet-dialog">
         <form onSubmit={send} style={{ display: "flex", flexDirection: "column", gap: "0.75rem" }}>
-          <h2 id="bug-report-title" style={{ margin: 0, fontSize: "1.15rem" }}>
-            {text.report_bug_heading}
-          </h2>
-          <p style={{ margin: 0, fontSize: "0.9rem" }}>{text.report_bug_body}</p>
-          <label style={{ display: "flex", flexDirection: "column", gap: "0.25rem" }}>
+          <h2 id="bug-report-title">{text.report_bug_heading}</h2>
+          <p>{text.report_bug_body}</p>
+          <label className="meet-field">
             {text.report_bug_description}
-            <textarea rows={4} maxLength={4000} required value={description} data-testid="bug-report-text" onChange={(e) => setDescription(e.target.value)} />
+            <textarea className="meet-input" rows={4} maxLength={4000} required value={description} data-testid="bug-report-text" onChange={(e) => setDescription(e.target.value)} />
           </label>
           {state.kind === "sent" && (
-            <p role="status" data-testid="bug-report-reference" data-reference={state.reference} style={{ margin: 0, color: "#15803d" }}>
+            <p role="status" data-testid="bug-report-reference" data-reference={state.reference} className="meet-ok">
               {fill(text.report_bug_sent, { reference: state.reference })}
             </p>
           )}
           {state.kind === "failed" && (
-            <p role="alert" data-testid="bug-report-error" style={{ margin: 0, color: "#b91c1c" }}>
+            <p role="alert" data-testid="bug-report-error" className="meet-error">
               {fill(text.report_bug_failed, { description: state.description })}
             </p>
           )}
-          <div style={{ display: "flex", gap: "0.5rem", justifyContent: "flex-end" }}>
-            <button type="button" onClick={close}>
+          <div className="meet-dialog-actions">
+            <button type="button" className="meet-button meet-button-quiet" onClick={close}>
               {text.close}
             </button>
-            <button type="submit" data-testid="bug-report-send" disabled={state.kind === "sending" || !description.trim()}>
+            <button type="submit" className="meet-button" data-testid="bug-report-send" disabled={state.kind === "sending" || !description.trim()}>
               {text.report_bug_send}
             </button>
           </div>

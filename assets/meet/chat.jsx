@@ -87,29 +87,14 @@ export function ChatButton({ label, unreadLabel }) {
       data-testid="toggle-chat"
       data-unread={unread}
       onClick={() => setOpen(!chat.open)}
-      style={{
-        position: "relative",
-        display: "inline-flex",
-        alignItems: "center",
-        justifyContent: "center",
-        width: "2.5rem",
-        height: "2.5rem",
-        borderRadius: "0.5rem",
-        border: "none",
-        cursor: "pointer",
-        background: chat.open ? "#2563eb" : "rgba(127,127,127,0.18)",
-        color: chat.open ? "#fff" : "inherit",
-      }}
+      className="meet-control"
+      style={{ position: "relative" }}
     >
-      <svg aria-hidden="true" width="18" height="18" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2">
+      <svg aria-hidden="true" width="20" height="20" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2">
         <path d="M21 15a2 2 0 0 1-2 2H7l-4 4V5a2 2 0 0 1 2-2h14a2 2 0 0 1 2 2z" />
       </svg>
       {unread > 0 && (
-        <span
-          aria-hidden="true"
-          data-testid="chat-unread"
-          style={{ position: "absolute", top: -4, right: -4, minWidth: 18, height: 18, padding: "0 4px", borderRadius: 9, background: "#dc2626", color: "#fff", fontSize: 11, lineHeight: "18px", fontWeight: 700 }}
-        >
+        <span aria-hidden="true" data-testid="chat-unread" className="meet-chat-unread">
           {unread > 99 ? "99+" : unread}
         </span>
       )}
@@ -122,7 +107,7 @@ function MessageText({ text }) {
     <span style={{ whiteSpace: "pre-wrap", overflowWrap: "anywhere" }}>
       {linkify(text).map((part, i) =>
         part.type === "link" ? (
-          <a key={i} href={part.href} target="_blank" rel="noopener noreferrer nofollow ugc" style={{ color: "#2563eb", textDecoration: "underline" }}>
+          <a key={i} href={part.href} target="_blank" rel="noopener noreferrer nofollow ugc">
             {part.text}
           </a>
         ) : (
@@ -168,16 +153,16 @@ export function ChatPanel({ participants, labels, error, errorCode, onSend, maxL
       id="chat-panel"
       aria-label={text.chat}
       data-testid="chat-panel"
-      style={{ display: "flex", flexDirection: "column", width: "20rem", maxWidth: "100%", height: "100%", minHeight: "24rem", borderLeft: "1px solid rgba(127,127,127,0.3)", padding: "0.75rem", gap: "0.5rem" }}
+      className="meet-sheet meet-chat"
     >
-      <div style={{ display: "flex", justifyContent: "space-between", alignItems: "center" }}>
-        <h2 style={{ margin: 0, fontSize: "1rem" }}>{text.chat}</h2>
-        <button type="button" aria-label={text.close_chat} onClick={() => setOpen(false)} style={{ border: "none", background: "transparent", cursor: "pointer", fontSize: "1.1rem" }}>
+      <div className="meet-sheet-header">
+        <h2>{text.chat}</h2>
+        <button type="button" className="meet-sheet-close" aria-label={text.close_chat} title={text.close_chat} data-testid="close-chat" onClick={() => setOpen(false)}>
           ×
         </button>
       </div>
-      <ol ref={list} data-testid="chat-messages" aria-label={text.chat_messages} style={{ listStyle: "none", margin: 0, padding: 0, flex: 1, overflowY: "auto", display: "flex", flexDirection: "column", gap: "0.5rem" }}>
-        {chat.messages.length === 0 && <li style={{ color: "#888" }}>{text.chat_empty}</li>}
+      <ol ref={list} data-testid="chat-messages" aria-label={text.chat_messages} className="meet-chat-messages">
+        {chat.messages.length === 0 && <li className="meet-chat-empty">{text.chat_empty}</li>}
         {chat.messages.map((m) => {
           const mine = m.sender_id === chat.selfId;
           const direct = !!m.recipient_id;
@@ -189,8 +174,8 @@ export function ChatPanel({ participants, labels, error, errorCode, onSend, maxL
               ? text.you_said
               : m.sender_name;
           return (
-            <li key={m.id} data-testid="chat-message" data-direct={direct ? "true" : "false"} data-sender={m.sender_id} style={{ padding: "0.4rem 0.5rem", borderRadius: "0.5rem", background: direct ? "rgba(37,99,235,0.12)" : "rgba(127,127,127,0.12)" }}>
-              <div style={{ fontSize: "0.75rem", color: "#666", display: "flex", justifyContent: "space-between", gap: "0.5rem" }}>
+            <li key={m.id} data-testid="chat-message" data-direct={direct ? "true" : "false"} data-sender={m.sender_id} className="meet-chat-message">
+              <div className="meet-chat-meta">
                 <strong>{who}</strong>
                 <time dateTime={new Date(m.sent || 0).toISOString()}>{timeOf(m.sent)}</time>
               </div>
@@ -199,10 +184,10 @@ export function ChatPanel({ participants, labels, error, errorCode, onSend, maxL
           );
         })}
       </ol>
-      <form onSubmit={submit} style={{ display: "flex", flexDirection: "column", gap: "0.4rem" }}>
-        <label style={{ fontSize: "0.8rem", display: "flex", flexDirection: "column", gap: "0.2rem" }}>
+      <form onSubmit={submit} className="meet-chat-form">
+        <label className="meet-field">
           {text.send_to}
-          <select value={to} onChange={(e) => setTo(e.target.value)} data-testid="chat-recipient">
+          <select className="meet-input" value={to} onChange={(e) => setTo(e.target.value)} data-testid="chat-recipient">
             <option value="">{text.everyone}</option>
             {others.map((p) => (
               <option key={p.id} value={p.id}>
@@ -211,9 +196,10 @@ export function ChatPanel({ participants, labels, error, errorCode, onSend, maxL
             ))}
           </select>
         </label>
-        <label style={{ fontSize: "0.8rem", display: "flex", flexDirection: "column", gap: "0.2rem" }}>
+        <label className="meet-field">
           {text.message}
           <textarea
+            className="meet-input"
             value={draft}
             maxLength={maxLength || 2000}
             rows={2}
@@ -225,11 +211,14 @@ export function ChatPanel({ participants, labels, error, errorCode, onSend, maxL
           />
         </label>
         {(error || errorCode) && (
-          <div role="alert" data-testid="chat-error" data-code={errorCode || ""} style={{ color: "#b91c1c", fontSize: "0.8rem" }}>
+          <div role="alert" data-testid="chat-error" data-code={errorCode || ""} className="meet-error">
             {text[errorCode] || error}
           </div>
         )}
-        <button type="submit" data-testid="chat-send" disabled={!draft.trim()}>
+        <button type="submit" className="meet-button" data-testid="chat-send" disabled={!draft.trim()}>
+          <svg aria-hidden="true" width="16" height="16" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round">
+            <path d="M22 2 11 13M22 2l-7 20-4-9-9-4z" />
+          </svg>
           {text.send}
         </button>
       </form>

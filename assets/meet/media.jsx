@@ -414,11 +414,15 @@ export function LobbyPreview({ audioEnabled, videoEnabled, labels, onDeviceError
       data-mic-level={level}
       style={{ width: "100%", maxWidth: "36rem" }}
     >
-      <div style={{ position: "relative", aspectRatio: "16 / 9", background: "#111", borderRadius: "0.75rem", overflow: "hidden" }}>
+      <div className="meet-preview-frame" style={{ position: "relative", aspectRatio: "16 / 9", background: "#111", borderRadius: "0.75rem", overflow: "hidden" }}>
         <MeetVideo trackId={showVideo ? "self:camera" : ""} mirrored label={text.camera_preview} />
         {!showVideo && state !== "error" && (
           <div style={{ position: "absolute", inset: 0, display: "flex", alignItems: "center", justifyContent: "center", color: "#ddd" }}>
-            {state === "ready" ? text.camera_off : ""}
+            {state === "ready" ? (
+              text.camera_off
+            ) : (
+              <span className="meet-spinner" role="status" aria-label={text.preview_starting} title={text.preview_starting} data-testid="preview-spinner" />
+            )}
           </div>
         )}
         {state === "error" && (
@@ -435,7 +439,7 @@ export function LobbyPreview({ audioEnabled, videoEnabled, labels, onDeviceError
         aria-valuenow={level}
         style={{ marginTop: "0.5rem", height: "0.4rem", background: "#ccc", borderRadius: "0.2rem", overflow: "hidden" }}
       >
-        <div style={{ width: `${level}%`, height: "100%", background: "#2a9d4b", transition: "width 80ms linear" }} />
+        <div style={{ width: `${level}%`, height: "100%", background: "var(--meet-accent, #f76b15)", transition: "width 80ms linear" }} />
       </div>
     </div>
   );

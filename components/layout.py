@@ -1,0 +1,89 @@
+"""Layout pieces of the meeting (``assets/meet/stage.jsx``) and the theme.
+
+* :class:`StageGrid` sizes the tiles to fit the stage's box (width and
+  height) for any number of tiles, at the aspect ratio of the CSS variable
+  ``--meet-tile-aspect``; the pinned tile (or a shared screen) is shown large.
+  The geometry is the pure ``assets/meet/layout_logic.js``.
+* :class:`MoreControls` keeps secondary controls in the bar on wide screens
+  and behind a "More" button on narrow ones.
+* :class:`Sheet` / :class:`SheetButton`: a side sheet (full screen on phones)
+  opened by a toggle, local to the tab.
+* :class:`CopyLinkButton` copies the room's link.
+
+:data:`THEME_STYLESHEET` is the stylesheet defining every ``--meet-*``
+variable; pass it in ``rx.App(stylesheets=[...])``.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+__all__ = [
+    "THEME_STYLESHEET",
+    "CopyLinkButton",
+    "MoreControls",
+    "Sheet",
+    "SheetButton",
+    "StageGrid",
+]
+
+# Relative to assets/: Reflex bundles it into the global stylesheet, loaded in
+# <head> before the app starts (so the first paint has the theme's colours).
+THEME_STYLESHEET = "meet/theme.css"
+
+_LIBRARY = "$/public/meet/stage.jsx"
+
+
+class StageGrid(rx.Component):
+    """A box that places its children (the tiles) in the best grid for its size."""
+
+    library = _LIBRARY
+    tag = "StageGrid"
+    is_default = False
+
+
+class MoreControls(rx.Component):
+    """Secondary controls: inline when wide, a "More" menu when narrow."""
+
+    library = _LIBRARY
+    tag = "MoreControls"
+    is_default = False
+
+    label: rx.Var[str]
+
+
+class SheetButton(rx.Component):
+    """The toggle (``aria-pressed``) of a local :class:`Sheet`."""
+
+    library = _LIBRARY
+    tag = "SheetButton"
+    is_default = False
+
+    sheet: rx.Var[str]
+    label: rx.Var[str]
+    test_id: rx.Var[str]
+
+
+class Sheet(rx.Component):
+    """A side sheet with a heading and a close button, shown while toggled on."""
+
+    library = _LIBRARY
+    tag = "Sheet"
+    is_default = False
+
+    sheet: rx.Var[str]
+    heading: rx.Var[str]
+    close_label: rx.Var[str]
+    test_id: rx.Var[str]
+
+
+class CopyLinkButton(rx.Component):
+    """Copies ``url`` (resolved against the page's address) to the clipboard."""
+
+    library = _LIBRARY
+    tag = "CopyLinkButton"
+    is_default = False
+
+    label: rx.Var[str]
+    copied_label: rx.Var[str]
+    url: rx.Var[str]
