@@ -45,6 +45,7 @@ DEFAULT_LABELS: Labels = MappingProxyType(
         "home_feature_devices": "Check your camera and microphone before you join",
         "home_feature_together": "Screen sharing, chat and raised hands",
         "home_or": "or join a room by name",
+        "toggle_color_mode": "Switch between light and dark mode",
         # Validation problems (keys are the Problem codes from core.validation)
         "name_missing": "Please enter your name.",
         "name_too_long": "Your name can be at most 50 characters.",

@@ -136,4 +136,5 @@ def lobby(labels: Mapping[str, str] | None = None) -> rx.Component:
         ),
         padding="2rem 1rem",
         width="100%",
+        class_name="meet-page meet-hero",
     )

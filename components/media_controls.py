@@ -113,12 +113,13 @@ def settings_button(labels: Mapping[str, str] | None = None) -> rx.Component:
     return rx.popover.root(
         rx.popover.trigger(
             rx.icon_button(
-                rx.icon("settings"),
+                rx.icon("settings", size=20),
                 aria_label=text["settings"],
                 title=text["settings"],
-                variant="soft",
+                variant="solid",
                 color_scheme="gray",
                 size="3",
+                class_name="meet-control",
                 data_testid="open-settings",
             )
         ),
