@@ -113,7 +113,7 @@ def settings_button(labels: Mapping[str, str] | None = None) -> rx.Component:
     return rx.popover.root(
         rx.popover.trigger(
             rx.icon_button(
-                rx.icon("settings", size=20),
+                rx.fragment(rx.icon("settings", size=20)),
                 aria_label=text["settings"],
                 title=text["settings"],
                 variant="solid",
@@ -182,7 +182,7 @@ def media_controls(labels: Mapping[str, str] | None = None) -> rx.Component:
             microphone_toggle(labels),
             camera_toggle(labels),
             rx.icon_button(
-                rx.icon("hand", size=20),
+                rx.fragment(rx.icon("hand", size=20)),
                 aria_label=text["raise_hand"],
                 aria_pressed=rx.cond(RoomView.hand_raised, "true", "false"),
                 title=text["raise_hand"],
@@ -207,7 +207,7 @@ def media_controls(labels: Mapping[str, str] | None = None) -> rx.Component:
             ),
             chat_button(labels),
             rx.icon_button(
-                rx.icon("users", size=20),
+                rx.fragment(rx.icon("users", size=20)),
                 aria_label=text["participants"],
                 aria_pressed=rx.cond(SessionState.participants_open, "true", "false"),
                 aria_controls="participants-panel",

@@ -31,11 +31,13 @@ def _page_controls(labels: Mapping[str, str]) -> rx.Component:
         RoomView.pages > 1,
         rx.hstack(
             rx.icon_button(
-                rx.icon("chevron-left", size=18),
+                rx.fragment(rx.icon("chevron-left", size=18)),
                 aria_label=labels["previous_page"],
                 on_click=RoomView.show_page(RoomView.page - 1),
                 disabled=RoomView.page <= 1,
-                variant="soft",
+                variant="solid",
+                color_scheme="gray",
+                class_name="meet-control meet-page-button",
                 data_testid="page-previous",
             ),
             rx.text(
@@ -47,11 +49,13 @@ def _page_controls(labels: Mapping[str, str]) -> rx.Component:
                 data_testid="page-indicator",
             ),
             rx.icon_button(
-                rx.icon("chevron-right", size=18),
+                rx.fragment(rx.icon("chevron-right", size=18)),
                 aria_label=labels["next_page"],
                 on_click=RoomView.show_page(RoomView.page + 1),
                 disabled=RoomView.page >= RoomView.pages,
-                variant="soft",
+                variant="solid",
+                color_scheme="gray",
+                class_name="meet-control meet-page-button",
                 data_testid="page-next",
             ),
             rx.text(
