@@ -4,10 +4,10 @@ Example:
     A page with a complete meeting room, in a developer's own app::
 
         import reflex as rx
-        from components import lobby, room
+        from components import THEME_STYLESHEET, lobby, room
         from state import ChatState, ProfileState, RoomState
 
-        app = rx.App()
+        app = rx.App(stylesheets=[THEME_STYLESHEET])
         app.add_page(lobby(), route="/[room]",
                      on_load=[ProfileState.require_name, RoomState.enter])
         app.add_page(room(), route="/[room]/room",
@@ -31,6 +31,7 @@ from components.cues import (
 )
 from components.feedback import feedback_page
 from components.labels import DEFAULT_LABELS, format_label, merge
+from components.layout import THEME_STYLESHEET
 from components.lobby import lobby, people_in_room
 from components.media import (
     device_settings,
@@ -38,15 +39,22 @@ from components.media import (
     media_toasts,
     room_audio,
 )
-from components.media_controls import media_controls, settings_button, toggle_button
+from components.media_controls import (
+    media_controls,
+    settings_button,
+    settings_sheet,
+    toggle_button,
+)
 from components.notices import room_notices
 from components.participant_tile import participant_tile
 from components.participants_panel import participants_panel
-from components.room import room, stage
+from components.room import room, stage, waiting_for_others
 from components.room_view import RoomView, TileView, roster_sync
+from components.states import not_found_page, offline_screen
 
 __all__ = [
     "DEFAULT_LABELS",
+    "THEME_STYLESHEET",
     "RoomView",
     "TileView",
     "ai_controls",
@@ -70,6 +78,8 @@ __all__ = [
     "meeting_options",
     "merge",
     "muted_hint",
+    "not_found_page",
+    "offline_screen",
     "participant_tile",
     "participants_panel",
     "people_in_room",
@@ -79,7 +89,9 @@ __all__ = [
     "room_sounds",
     "roster_sync",
     "settings_button",
+    "settings_sheet",
     "sounds_toggle",
     "stage",
     "toggle_button",
+    "waiting_for_others",
 ]
