@@ -158,38 +158,35 @@ def room(labels: Mapping[str, str] | None = None) -> rx.Component:
         >>> page = room(labels={"leave": "Hang up"})
     """
     text = merge(labels)
-    return rx.theme(
-        rx.box(
-            rx.el.header(
-                rx.el.h1(format_label(text["room_heading"], room=SessionState.room)),
-                rx.box(people_in_room(labels), class_name="meet-people-count"),
-                class_name="meet-room-header",
-            ),
-            rx.box(
-                stage(labels),
-                participants_panel(labels),
-                chat_panel(labels),
-                settings_sheet(labels),
-                class_name="meet-room-main",
-            ),
-            rx.box(ai_controls(labels), class_name="meet-ai-controls"),
-            media_controls(labels),
-            room_presence(in_meeting=True),
-            room_notices(labels),
-            media_bridge(),
-            room_audio(),
-            media_toasts(labels),
-            chat_feed(labels),
-            room_sounds(),
-            auto_mute_notice(labels),
-            muted_hint(labels),
-            debug_overlay(labels),
-            class_name="meet-room",
-            data_testid="room-root",
-            data_worker=SessionState.worker_pid,
-            data_meeting=RoomState.meeting_id,
+    return rx.box(
+        rx.el.header(
+            rx.el.h1(format_label(text["room_heading"], room=SessionState.room)),
+            rx.box(people_in_room(labels), class_name="meet-people-count"),
+            class_name="meet-room-header",
         ),
-        # The meeting is always on a dark stage (light or dark mode elsewhere).
-        appearance="dark",
-        has_background=False,
+        rx.box(
+            stage(labels),
+            participants_panel(labels),
+            chat_panel(labels),
+            settings_sheet(labels),
+            class_name="meet-room-main",
+        ),
+        rx.box(ai_controls(labels), class_name="meet-ai-controls"),
+        media_controls(labels),
+        room_presence(in_meeting=True),
+        room_notices(labels),
+        media_bridge(),
+        room_audio(),
+        media_toasts(labels),
+        chat_feed(labels),
+        room_sounds(),
+        auto_mute_notice(labels),
+        muted_hint(labels),
+        debug_overlay(labels),
+        # The meeting is always on a dark stage (light or dark mode
+        # elsewhere): Radix Themes' dark tokens apply inside it.
+        class_name="meet-room dark-theme",
+        data_testid="room-root",
+        data_worker=SessionState.worker_pid,
+        data_meeting=RoomState.meeting_id,
     )

@@ -257,3 +257,72 @@ def test_shortcut_hint_only_on_wide_screens_with_a_keyboard(app_server, person):
     expect(hint).to_be_visible()
     ada.set_viewport_size({"width": 360, "height": 740})
     expect(hint).to_be_hidden()
+
+
+# Buttons whose colour is a blue or green hue (the theme is orange and grey).
+OFF_THEME_JS = """
+() => {
+  const hue = (css) => {
+    const m = css.match(/rgba?\\(([\\d.]+), ([\\d.]+), ([\\d.]+)(?:, ([\\d.]+))?\\)/);
+    if (!m || (m[4] !== undefined && Number(m[4]) < 0.2)) return null;
+    const [r, g, b] = [m[1], m[2], m[3]].map((v) => Number(v) / 255);
+    const max = Math.max(r, g, b), min = Math.min(r, g, b);
+    if (max === 0 || (max - min) / max < 0.3) return null;  // grey enough
+    let h;
+    if (max === r) h = ((g - b) / (max - min)) % 6;
+    else if (max === g) h = (b - r) / (max - min) + 2;
+    else h = (r - g) / (max - min) + 4;
+    return (h * 60 + 360) % 360;
+  };
+  return [...document.querySelectorAll('button')]
+    .filter((b) => b.getBoundingClientRect().width > 0)
+    .flatMap((b) => ['backgroundColor', 'color'].map((p) => [b, p, getComputedStyle(b)[p]]))
+    .filter(([, , c]) => { const h = hue(c); return h !== null && h > 75 && h < 270; })
+    .map(([b, p, c]) => `${b.getAttribute('aria-label') || b.textContent.trim()} ${p} ${c}`);
+}
+"""
+
+
+def test_controls_chat_and_dialog_follow_the_theme(app_server, person, members):
+    ada = open_room(app_server, person, members, 1)
+    # Every toggle pressed (hand, chat, participants, settings): still no
+    # blue or green control.
+    for test_id in ("toggle-hand", "toggle-chat", "toggle-participants"):
+        ada.get_by_test_id(test_id).click()
+        expect(ada.get_by_test_id(test_id)).to_have_attribute("aria-pressed", "true")
+    assert ada.evaluate(OFF_THEME_JS) == []
+    accent = ada.evaluate(
+        """() => { const d = document.createElement('div');
+            d.style.background = 'var(--meet-accent)';
+            document.querySelector('.meet-room').append(d);
+            const c = getComputedStyle(d).backgroundColor; d.remove(); return c; }"""
+    )
+    expect(ada.get_by_test_id("toggle-hand")).to_have_css("background-color", accent)
+
+    # Chat: a bordered composer and a real, accent-coloured Send button.
+    composer = ada.get_by_test_id("chat-input")
+    expect(composer).to_have_css("border-top-style", "solid")
+    assert float(composer.evaluate("e => getComputedStyle(e).borderTopWidth")[:-2]) >= 1
+    composer.fill("hello")
+    send = ada.get_by_test_id("chat-send")
+    expect(send).to_have_css("background-color", accent)
+    assert send.bounding_box()["height"] >= 36
+
+    # Pin buttons are large enough to hit.
+    pin = ada.get_by_test_id("pin-toggle").first.bounding_box()
+    assert pin["width"] >= 32 and pin["height"] >= 32, pin
+
+    # The bug-report dialog opens in the middle of the screen.
+    ada.get_by_test_id("toggle-chat").click()
+    ada.get_by_test_id("toggle-participants").click()
+    ada.get_by_test_id("report-bug").click()
+    dialog = ada.get_by_test_id("bug-report-dialog")
+    expect(dialog).to_be_visible()
+    box = dialog.bounding_box()
+    assert abs(box["x"] + box["width"] / 2 - 640) <= 2, box
+    assert abs(box["y"] + box["height"] / 2 - 400) <= 2, box
+    expect(ada.get_by_test_id("bug-report-text")).to_have_css(
+        "border-top-style", "solid"
+    )
+    ada.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
