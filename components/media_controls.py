@@ -151,6 +151,8 @@ def settings_sheet(labels: Mapping[str, str] | None = None) -> rx.Component:
     text = merge(labels)
     return Sheet.create(
         device_settings(labels),
+        rx.separator(size="4"),
+        meeting_options(labels),
         sheet="settings",
         heading=text["settings"],
         close_label=text["close_settings"],
