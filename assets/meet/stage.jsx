@@ -184,9 +184,18 @@ export function SheetButton({ sheet, label, testId }) {
   );
 }
 
-/** A side sheet (full screen on phones) shown while its button is pressed. */
+/** A side sheet (full screen on phones) shown while its button is pressed; Escape closes it. */
 export function Sheet({ sheet, heading, closeLabel, testId, children }) {
   const open = useSheet() === sheet;
+  useEffect(() => {
+    if (!open) return undefined;
+    // Escape closes it, as it would a dialog or a popover.
+    const key = (event) => {
+      if (event.key === "Escape" && !event.defaultPrevented) sheets.set("");
+    };
+    document.addEventListener("keydown", key);
+    return () => document.removeEventListener("keydown", key);
+  }, [open]);
   if (!open) return null;
   return (
     <section id={`${sheet}-sheet`} className="meet-sheet" aria-label={heading} data-testid={testId}>

@@ -226,6 +226,13 @@ def test_panels_are_side_sheets_on_wide_screens_and_full_screen_on_phones(
     closer.click()
     expect(ada.get_by_test_id(sheet)).to_have_count(0)
     assert_layout(ada, expected_for(360, 2), "the stage is back at 360×740")
+    if toggle == "open-settings":
+        # The settings sheet also closes with Escape.
+        ada.set_viewport_size({"width": 1280, "height": 800})
+        ada.get_by_test_id(toggle).click()
+        expect(ada.get_by_test_id(sheet)).to_be_visible()
+        ada.keyboard.press("Escape")
+        expect(ada.get_by_test_id(sheet)).to_have_count(0)
 
 
 def test_more_menu_is_keyboard_reachable_and_closes_with_escape(
