@@ -1,5 +1,7 @@
 """The Reflex app: home, lobby and meeting pages, and the HTTP routes."""
 
+import os
+
 import reflex as rx
 
 from app import socket_takeover
@@ -7,7 +9,7 @@ from app.api import api
 from app.home import home
 from components import lobby, room
 from components.feedback import feedback_page
-from components.labels import merge
+from components.labels_file import labels_from_environment
 from components.layout import THEME_STYLESHEET
 from components.states import not_found_page, offline_screen
 from records.db import migrate
@@ -36,7 +38,8 @@ socket_takeover.install()
 # Apply pending database migrations (safe with several workers starting).
 migrate()
 
-LABELS = merge()
+# Every visible string; a deployer may override them (MEET_LABELS_FILE).
+LABELS = labels_from_environment(os.environ)
 
 app = rx.App(
     api_transformer=api,
@@ -44,6 +47,11 @@ app = rx.App(
     # Every --meet-* colour, radius and font (README, "Theming"); loaded in
     # <head>, so the first paint already has the page's background.
     stylesheets=[THEME_STYLESHEET],
+    # The toasts' region is named from the labels too (sonner's default is
+    # English "Notifications").
+    toaster=rx.toast.provider(
+        custom_attrs={"containerAriaLabel": LABELS["notifications"]}
+    ),
 )
 # Reflex's offline icon and connection toasts give way to a full-page notice
 # that goes away by itself when the connection is back.

@@ -75,6 +75,16 @@ def home(labels: Mapping[str, str] | None = None) -> rx.Component:
             ),
             rx.vstack(
                 rx.cond(
+                    ProfileState.thanked,
+                    rx.callout(
+                        text["feedback_thanks"],
+                        icon="heart",
+                        role="status",
+                        width="100%",
+                        data_testid="feedback-thanks",
+                    ),
+                ),
+                rx.cond(
                     has_return,
                     rx.callout(text["name_required_notice"], icon="info", width="100%"),
                 ),

@@ -11,6 +11,14 @@ from state.feedback import FeedbackState
 
 __all__ = ["feedback_page"]
 
+# Problem codes the page words from its labels (anything else: feedback_failed).
+_ERRORS = (
+    "feedback_choice_missing",
+    "comment_too_long",
+    "comment_control_chars",
+    "records_unavailable",
+)
+
 
 def feedback_page(labels: Mapping[str, str] | None = None) -> rx.Component:
     """Yes/no and an optional comment, stored with the meeting id.
@@ -59,9 +67,13 @@ def feedback_page(labels: Mapping[str, str] | None = None) -> rx.Component:
                     data_testid="feedback-comment",
                 ),
                 rx.cond(
-                    FeedbackState.error != "",
+                    FeedbackState.error_code != "",
                     rx.callout(
-                        FeedbackState.error,
+                        rx.match(
+                            FeedbackState.error_code,
+                            *[(code, text[code]) for code in _ERRORS],
+                            text["feedback_failed"],
+                        ),
                         color_scheme="red",
                         role="alert",
                         data_testid="feedback-error",

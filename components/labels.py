@@ -28,6 +28,7 @@ DEFAULT_LABELS: Labels = MappingProxyType(
     {
         # Home
         "app_title": "Meet",
+        "notifications": "Notifications",
         "home_heading": "Meet with anyone, right in the browser",
         "display_name": "Your name",
         "display_name_placeholder": "How others will see you",
@@ -116,6 +117,8 @@ DEFAULT_LABELS: Labels = MappingProxyType(
         "page_indicator": "Page {page} of {pages}",
         "not_in_room": "You are no longer in this room.",
         "shortcuts_hint": "Ctrl/⌘+D microphone · Ctrl/⌘+E camera",
+        "microphone_shortcut": "Microphone (Ctrl/⌘+D)",
+        "camera_shortcut": "Camera (Ctrl/⌘+E)",
         "more_controls": "More options",
         "waiting_for_others": "Waiting for others to join…",
         # Whole-page states
@@ -176,6 +179,11 @@ DEFAULT_LABELS: Labels = MappingProxyType(
         "feedback_comment": "Anything you want to tell us? (optional)",
         "feedback_send": "Send",
         "feedback_skip": "Skip",
+        "feedback_choice_missing": "Please choose yes or no.",
+        "comment_too_long": "Your comment can be at most 2000 characters.",
+        "comment_control_chars": "Your comment has characters that can't be saved.",
+        "feedback_failed": "Your answer could not be saved. Try again.",
+        "feedback_thanks": "Thank you for your feedback.",
         # Bug reports
         "report_bug": "Report a bug",
         "report_bug_heading": "Report a bug",

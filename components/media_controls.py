@@ -74,7 +74,7 @@ def microphone_toggle(labels: Mapping[str, str] | None = None) -> rx.Component:
         "mic",
         "mic-off",
         RoomState.set_microphone(~RoomView.mic_on),
-        hint=f"{text['microphone']} (Ctrl/⌘+D)",
+        hint=text["microphone_shortcut"],
         test_id="toggle-mic",
     )
 
@@ -95,7 +95,7 @@ def camera_toggle(labels: Mapping[str, str] | None = None) -> rx.Component:
         "video",
         "video-off",
         RoomState.set_camera(~RoomView.camera_on),
-        hint=f"{text['camera']} (Ctrl/⌘+E)",
+        hint=text["camera_shortcut"],
         test_id="toggle-camera",
     )
 

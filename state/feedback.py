@@ -7,6 +7,7 @@ import reflex as rx
 from core.problems import Problem
 from core.version import APP_VERSION
 from records import service
+from state.profile import ProfileState
 from state.session import SessionState
 
 __all__ = ["FeedbackState"]
@@ -47,8 +48,9 @@ class FeedbackState(rx.State):
             return rx.redirect("/")
         answer = form.get("issues") if isinstance(form, dict) else None
         if answer not in ("yes", "no"):
+            # The page words it from its labels (components/feedback.py).
             self.error_code = "feedback_choice_missing"
-            self.error = "Please choose yes or no."
+            self.error = ""
             return None
         problem = await service.submit_feedback(
             self.meeting_id, answer == "yes", form.get("comment") or None, APP_VERSION
@@ -71,7 +73,7 @@ class FeedbackState(rx.State):
         session = await self.get_state(SessionState)
         session.last_meeting_id = ""
         self.meeting_id = ""
-        events: list = [rx.redirect("/")]
-        if thanks:
-            events.append(rx.toast.success("Thank you for your feedback."))
-        return events
+        if thanks:  # the home page thanks them, in its own words (labels)
+            profile = await self.get_state(ProfileState)
+            profile.thank_next = True
+        return [rx.redirect("/")]

@@ -30,6 +30,9 @@ class ProfileState(rx.State):
     return_path: str = ""
     # The name as typed on the home page, saved when the visitor goes on.
     name_draft: str = ""
+    # Feedback was just given: the next home page says thank you (once).
+    thank_next: bool = False
+    thanked: bool = False
 
     @rx.var
     def has_name(self) -> bool:
@@ -41,6 +44,7 @@ class ProfileState(rx.State):
         """Read the ``next`` query parameter of the home page, if it is same-site."""
         raw = self.router.url.query_parameters.get("next", "")
         self.return_path = safe_return_path(raw) or ""
+        self.thanked, self.thank_next = self.thank_next, False
         # What the visitor typed before the page finished loading wins: this
         # event runs after any change already queued from the input.
         if not self.name_draft:

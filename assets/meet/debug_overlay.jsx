@@ -1,5 +1,7 @@
 // The debug overlay: this tab's connection state, and bitrate and packet loss
 // of every track it sends and receives, sampled once a second while open.
+// Technical values (WebRTC states, track names, units) are marked
+// translate="no"; the words around them are labels.
 import { useEffect, useRef, useState } from "react";
 import { debugRows, shown } from "./debug_logic.js";
 import { mediaEngine } from "./media_engine.js";
@@ -73,13 +75,13 @@ export function DebugOverlay({ labels, onClose, id, className }) {
       {data.state ? (
         <dl className="meet-debug-link">
           <dt>{text.connection}</dt>
-          <dd data-testid="debug-connection">{data.state}</dd>
+          <dd data-testid="debug-connection" translate="no">{data.state}</dd>
           <dt>{text.ice}</dt>
-          <dd>{data.ice}</dd>
+          <dd translate="no">{data.ice}</dd>
           <dt>{text.rtt}</dt>
-          <dd>{shown(data.link.rttMs, " ms")}</dd>
+          <dd translate="no">{shown(data.link.rttMs, " ms")}</dd>
           <dt>{text.bandwidth}</dt>
-          <dd>{shown(data.link.outgoingKbps, " kbps")}</dd>
+          <dd translate="no">{shown(data.link.outgoingKbps, " kbps")}</dd>
         </dl>
       ) : (
         <p>{text.no_connection}</p>
@@ -96,10 +98,10 @@ export function DebugOverlay({ labels, onClose, id, className }) {
           {data.rows.map((row) => (
             <tr key={row.key} data-testid="debug-row" data-direction={row.direction} data-kind={row.kind} data-kbps={row.kbps ?? ""}>
               <th scope="row">
-                {row.direction === "out" ? text.direction_out : text.direction_in} {row.label}
+                {row.direction === "out" ? text.direction_out : text.direction_in} <span translate="no">{row.label}</span>
               </th>
-              <td>{shown(row.kbps, " kbps")}</td>
-              <td>{shown(row.lossPercent, " %")}</td>
+              <td translate="no">{shown(row.kbps, " kbps")}</td>
+              <td translate="no">{shown(row.lossPercent, " %")}</td>
             </tr>
           ))}
         </tbody>

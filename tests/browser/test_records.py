@@ -72,11 +72,14 @@ def test_feedback_after_leaving_is_stored_with_the_meeting(app_server, person):
         ada.get_by_role("heading", name="Did you experience any issues?")
     ).to_be_visible()
     ada.get_by_test_id("feedback-send").click()
-    expect(ada.get_by_test_id("feedback-error")).to_be_visible()
+    expect(ada.get_by_test_id("feedback-error")).to_have_text("Please choose yes or no.")
     ada.get_by_label("Yes").click()
     ada.get_by_test_id("feedback-comment").fill("Bob's video froze once")
     ada.get_by_test_id("feedback-send").click()
     ada.wait_for_url(f"{url}/")
+    expect(ada.get_by_test_id("feedback-thanks")).to_have_text(
+        "Thank you for your feedback."
+    )
     stored = rows(
         app_server,
         "SELECT experienced_issues, comment, app_version FROM meet_call_feedback WHERE meeting_id = ?",
