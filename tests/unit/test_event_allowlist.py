@@ -49,6 +49,9 @@ ALLOWED: dict[tuple[str, str], str] = {
     # RoomState (shared by the room): the actor is always the participant the
     # server recorded for the calling tab (SessionState), never an argument.
     (RoomState.__name__, "enter"): "on_load: the room comes from the URL, validated.",
+    (RoomState.__name__, "reenter"): (
+        "as enter; nothing once this tab left the URL's room (SessionState)."
+    ),
     (RoomState.__name__, "join"): "only the caller's own entry, if in the room.",
     (RoomState.__name__, "join_directly"): "as join.",
     (RoomState.__name__, "leave"): "only the caller leaves.",
