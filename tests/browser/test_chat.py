@@ -113,6 +113,22 @@ def test_rate_limit_and_length_are_enforced_with_clear_messages(app_server, pers
     expect(error).to_have_attribute("data-code", "chat_rate_limited")
     expect(error).to_contain_text("too fast")
     expect(messages(ada)).to_have_count(5)
+    # The refused message keeps its draft; sent again later, it goes.
+    composer = ada.get_by_test_id("chat-input")
+    expect(composer).to_have_value("message 6")
+    ada.wait_for_timeout(2_500)
+    ada.get_by_test_id("chat-send").click()
+    expect(messages(ada)).to_have_count(6)
+    expect(messages(ada).last).to_contain_text("message 6")
+    expect(composer).to_have_value("")
+    expect(error).to_have_count(0)
+    # An invalid message is refused with the reason, and kept.
+    composer.fill("ring \u0007 bell")
+    ada.get_by_test_id("chat-send").click()
+    expect(error).to_have_attribute("data-code", "chat_text_control_chars")
+    expect(error).to_contain_text("can't be sent")
+    expect(composer).to_have_value("ring \u0007 bell")
+    expect(messages(ada)).to_have_count(6)
     # The composer cannot hold more than 2000 characters.
     ada.get_by_test_id("chat-input").fill("x" * 2100)
     assert len(ada.get_by_test_id("chat-input").input_value()) == 2000
