@@ -79,6 +79,9 @@ def lobby(labels: Mapping[str, str] | None = None) -> rx.Component:
         "mic_level": text["mic_level"],
         "camera_off": text["camera_off"],
         "camera_preview": text["camera_preview"],
+        "permission_title": text["permission_title"],
+        "permission_body": text["permission_body"],
+        "permission_continue": text["permission_continue"],
         **{code: text[key] for code, key in _DEVICE_ERROR_KEYS.items()},
     }
     return rx.center(

@@ -52,6 +52,8 @@ def test_permission_denied_is_explained_in_plain_words(app_server, playwright):
         page = browser.new_context().new_page()
         set_display_name(page, url, "Ada")
         go_to_lobby(page, url, new_room_id())
+        # Nothing decided yet: the lobby explains before the browser asks.
+        page.get_by_test_id("permission-continue").click()
         preview = page.get_by_test_id("media-preview")
         expect(preview).to_have_attribute("data-error-code", "permission_denied")
         expect(page.get_by_test_id("device-error")).to_contain_text(
