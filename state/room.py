@@ -448,6 +448,12 @@ class RoomState(rx.SharedState):
         if actor:
             self._apply(roster.UpdateOwn(user_id=actor, changes=changes), actor=actor)
 
+    async def _rename_self(self, name: str) -> None:
+        """Give the calling tab's own entry a new (already validated) name."""
+        actor = await self._actor()
+        if actor:
+            self._apply(roster.SetName(user_id=actor, name=name), actor=actor)
+
     async def _set_own(self, key: str, value: object) -> None:
         await self.update_own({key: value})
 
