@@ -18,7 +18,6 @@ from components.notices import room_notices
 from components.presence_bar import room_presence
 from components.room_view import RoomView
 from state.profile import ProfileState
-from state.room import RoomState
 from state.session import SessionState
 
 __all__ = ["lobby", "people_in_room"]
@@ -184,7 +183,11 @@ def lobby(labels: Mapping[str, str] | None = None) -> rx.Component:
                 rx.button(
                     text["join"],
                     size="3",
-                    on_click=RoomState.join,
+                    # Navigates in the browser at once: the meeting page's
+                    # on_load joins (RoomState.join_directly). Asking the
+                    # server first put the click behind this tab's queued
+                    # events and the room's lock (seconds on a busy server).
+                    on_click=rx.redirect("/" + SessionState.room + "/room"),
                     disabled=RoomView.me.is_none(),
                     data_testid="join",
                 ),

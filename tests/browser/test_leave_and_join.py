@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 from playwright.sync_api import Page, Route, WebSocketRoute, expect
 
 from tests.browser.conftest import new_room_id
-from tests.browser.room_page import join, tiles
+from tests.browser.room_page import join, self_tile, set_display_name, tiles
 
 # Records every text the page ever shows in a toast or live region, so a toast
 # that came and went during a navigation is still seen.
@@ -23,6 +24,17 @@ _RECORD_TEXTS = """() => {
     }
   }).observe(document.body, {childList: true, subtree: true, characterData: true});
 }"""
+
+
+_NO_CAMERA = """
+const real = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+navigator.mediaDevices.getUserMedia = async (constraints) => {
+  if (constraints && constraints.video) {
+    throw new DOMException("Requested device not found", "NotFoundError");
+  }
+  return real(constraints);
+};
+"""
 
 
 def _wait(page: Page, condition, what: str, timeout_s: float = 20.0) -> None:
@@ -146,3 +158,65 @@ def test_a_name_typed_before_the_page_is_ready_is_kept(app_server, browser):
     finally:
         context.close()
 
+
+def test_ten_people_join_with_one_click_each(app_server, browser):
+    """Join works on the first click, every time (issue 10, item 4).
+
+    Ten people come one after another into a room of one to three others;
+    each clicks Join once and must reach the meeting and be in it (their own
+    tile, the others' count). The oldest leaves when a fourth is in, so the
+    room stays the size the problem was seen at.
+    """
+    url = app_server["url"]
+    room = new_room_id()
+    present: list[tuple[str, Page]] = []
+    contexts = []
+    try:
+        for n in range(10):
+            name = f"Person {n}"
+            context = browser.new_context(
+                permissions=["camera", "microphone"],
+                viewport={"width": 1280, "height": 900},
+            )
+            contexts.append(context)
+            # Many browsers on a small machine: pages may be slow. And no
+            # camera (a microphone only), so ten people's video does not
+            # starve the machine: this test is about the click.
+            context.set_default_navigation_timeout(90_000)
+            context.set_default_timeout(60_000)
+            context.add_init_script(_NO_CAMERA)
+            page = context.new_page()
+            set_display_name(page, url, name)
+            page.goto(f"{url}/{room}")
+            join_button = page.get_by_test_id("join")
+            expect(join_button).to_be_enabled(timeout=30_000)
+            clicked = time.monotonic()
+            join_button.click()  # once
+            page.wait_for_url(f"**/{room}/room", timeout=30_000)
+            navigated = time.monotonic() - clicked
+            # A loaded machine (ten browsers' media on two cores) may take a
+            # while to apply the join; the click itself is never lost.
+            expect(self_tile(page)).to_be_visible(timeout=60_000)
+            expect(self_tile(page)).to_contain_text(name)
+            print(
+                f"{name}: meeting page after {navigated:.2f} s, "
+                f"in the meeting after {time.monotonic() - clicked:.2f} s"
+            )
+            present.append((name, page))
+            for _, other in present:
+                expect(other.get_by_test_id("people-count")).to_have_attribute(
+                    "data-count", str(len(present)), timeout=60_000
+                )
+            if len(present) > 3:
+                _, oldest = present.pop(0)
+                oldest.get_by_test_id("leave").click()
+                oldest.wait_for_url("**/feedback", timeout=30_000)
+                oldest.context.close()
+                for _, other in present:
+                    expect(other.get_by_test_id("people-count")).to_have_attribute(
+                        "data-count", str(len(present)), timeout=60_000
+                    )
+    finally:
+        for context in contexts:
+            with contextlib.suppress(Exception):
+                context.close()
