@@ -88,6 +88,7 @@ class ChatPanel(rx.Component):
     error: rx.Var[str]
     error_code: rx.Var[str]
     max_length: rx.Var[int]
+    sent_nonce: rx.Var[str]
 
     on_send: EventHandler[passthrough_event_spec(dict)]
 
@@ -144,5 +145,6 @@ def chat_panel(labels: Mapping[str, str] | None = None) -> rx.Component:
         error=ChatState.error,
         error_code=ChatState.error_code,
         max_length=2000,
+        sent_nonce=ChatState.sent_nonce,
         on_send=ChatState.send,
     )

@@ -81,6 +81,24 @@ DEFAULT_LABELS: Labels = MappingProxyType(
         "error_unsupported": "This browser cannot use a camera or microphone here.",
         "error_unknown": "Your camera or microphone could not be started.",
         "preview_starting": "Starting your camera and microphone…",
+        "permission_title": "Allow your camera and microphone",
+        "permission_body": (
+            "Your browser will now ask to use your camera and microphone, so "
+            "that others can see and hear you. You can turn them off at any time."
+        ),
+        "permission_continue": "Continue",
+        "mic_blocked": (
+            "Microphone blocked: allow it in the browser's address bar, then reload."
+        ),
+        "camera_blocked": (
+            "Camera blocked: allow it in the browser's address bar, then reload."
+        ),
+        "mic_missing": "No microphone was found.",
+        "camera_missing": "No camera was found.",
+        "mic_busy": "Your microphone is being used by another application.",
+        "camera_busy": "Your camera is being used by another application.",
+        "mic_unavailable": "Your microphone could not be started.",
+        "camera_unavailable": "Your camera could not be started.",
         # Room
         "room_heading": "Meeting in {room}",
         "controls": "Meeting controls",

@@ -18,7 +18,6 @@ from components.notices import room_notices
 from components.presence_bar import room_presence
 from components.room_view import RoomView
 from state.profile import ProfileState
-from state.room import RoomState
 from state.session import SessionState
 
 __all__ = ["lobby", "people_in_room"]
@@ -56,6 +55,65 @@ def people_in_room(labels: Mapping[str, str] | None = None) -> rx.Component:
     )
 
 
+_NAME_ERRORS = ("name_missing", "name_too_long", "name_control_chars", "invalid_text")
+
+
+def _change_name(text: Mapping[str, str]) -> rx.Component:
+    """The lobby's "Change name" button and its form (validated on save)."""
+    return rx.popover.root(
+        rx.popover.trigger(
+            rx.button(
+                rx.icon("pencil", size=14),
+                text["change_name"],
+                variant="ghost",
+                size="1",
+                data_testid="change-name",
+            )
+        ),
+        rx.popover.content(
+            rx.form(
+                rx.vstack(
+                    rx.el.label(text["display_name"], html_for="lobby-display-name"),
+                    rx.input(
+                        id="lobby-display-name",
+                        name="display_name",
+                        default_value=ProfileState.display_name,
+                        auto_complete="nickname",
+                        aria_invalid=rx.cond(
+                            ProfileState.name_error != "", "true", "false"
+                        ),
+                        aria_describedby="lobby-name-error",
+                        width="100%",
+                    ),
+                    rx.text(
+                        rx.match(
+                            ProfileState.name_error,
+                            *[(key, text[key]) for key in _NAME_ERRORS],
+                            "",
+                        ),
+                        id="lobby-name-error",
+                        role="alert",
+                        color=rx.color("red", 11),
+                        size="2",
+                        data_testid="lobby-name-error",
+                    ),
+                    rx.button(
+                        text["save_name"], type="submit", data_testid="save-new-name"
+                    ),
+                    align="start",
+                    width="100%",
+                ),
+                on_submit=ProfileState.rename,
+                reset_on_submit=False,
+            ),
+            aria_label=text["change_name"],
+            min_width="16rem",
+        ),
+        open=ProfileState.editing_name,
+        on_open_change=ProfileState.set_editing_name,
+    )
+
+
 def lobby(labels: Mapping[str, str] | None = None) -> rx.Component:
     """The pre-join screen of a room.
 
@@ -80,6 +138,9 @@ def lobby(labels: Mapping[str, str] | None = None) -> rx.Component:
         "camera_off": text["camera_off"],
         "camera_preview": text["camera_preview"],
         "preview_starting": text["preview_starting"],
+        "permission_title": text["permission_title"],
+        "permission_body": text["permission_body"],
+        "permission_continue": text["permission_continue"],
         **{code: text[key] for code, key in _DEVICE_ERROR_KEYS.items()},
     }
     return rx.center(
@@ -90,7 +151,14 @@ def lobby(labels: Mapping[str, str] | None = None) -> rx.Component:
                 as_="h1",
             ),
             people_in_room(labels),
-            rx.text(format_label(text["signed_in_as"], name=ProfileState.display_name)),
+            rx.hstack(
+                rx.text(
+                    format_label(text["signed_in_as"], name=ProfileState.display_name)
+                ),
+                _change_name(text),
+                align="center",
+                spacing="2",
+            ),
             lobby_preview(
                 audio_enabled=RoomView.mic_on,
                 video_enabled=RoomView.camera_on,
@@ -116,7 +184,11 @@ def lobby(labels: Mapping[str, str] | None = None) -> rx.Component:
                 rx.button(
                     text["join"],
                     size="3",
-                    on_click=RoomState.join,
+                    # Navigates in the browser at once: the meeting page's
+                    # on_load joins (RoomState.join_directly). Asking the
+                    # server first put the click behind this tab's queued
+                    # events and the room's lock (seconds on a busy server).
+                    on_click=rx.redirect("/" + SessionState.room + "/room"),
                     disabled=RoomView.me.is_none(),
                     data_testid="join",
                 ),

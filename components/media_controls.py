@@ -28,6 +28,9 @@ def toggle_button(
     *,
     hint: str = "",
     test_id: str = "",
+    unavailable: rx.Var[bool] | None = None,
+    reason: rx.Var[str] | str = "",
+    reason_id: str = "",
 ) -> rx.Component:
     """A labelled toggle button exposing its state as ``aria-pressed``.
 
@@ -39,10 +42,33 @@ def toggle_button(
         on_click: The event(s) to run on click.
         hint: Tooltip text (for example the keyboard shortcut).
         test_id: ``data-testid`` of the button.
+        unavailable: While true the button is disabled (a device that could
+            not be opened), with ``reason`` as its tooltip and description.
+        reason: Why it is unavailable (shown on hover, read by screen readers).
+        reason_id: The id of the element holding ``reason``
+            (``aria-describedby``).
 
     Returns:
         The button.
     """
+    if unavailable is not None:
+        return rx.fragment(
+            rx.icon_button(
+                rx.cond(pressed, rx.icon(icon_on), rx.icon(icon_off)),
+                aria_label=label,
+                aria_pressed=rx.cond(pressed, "true", "false"),
+                aria_describedby=rx.cond(unavailable, reason_id, ""),
+                title=rx.cond(unavailable, reason, hint or label),
+                on_click=on_click,
+                disabled=unavailable,
+                variant=rx.cond(pressed, "solid", "soft"),
+                color_scheme=rx.cond(pressed, "gray", "red"),
+                size="3",
+                data_testid=test_id,
+                data_unavailable=rx.cond(unavailable, "true", "false"),
+            ),
+            rx.el.span(rx.cond(unavailable, reason, ""), id=reason_id, hidden=True),
+        )
     return rx.icon_button(
         rx.cond(pressed, rx.icon(icon_on, size=20), rx.icon(icon_off, size=20)),
         aria_label=label,
@@ -56,6 +82,19 @@ def toggle_button(
         class_name="meet-control meet-media-toggle",
         data_testid=test_id,
     )
+
+
+def _device_reason(
+    problem: rx.Var[str], device: str, text: Mapping[str, str]
+) -> rx.Var[str]:
+    """Why a device could not be opened, in words (``device``: mic/camera)."""
+    return rx.match(
+        problem,
+        ("permission_denied", text[f"{device}_blocked"]),
+        ("no_device", text[f"{device}_missing"]),
+        ("device_busy", text[f"{device}_busy"]),
+        text[f"{device}_unavailable"],
+    ).to(str)
 
 
 def microphone_toggle(labels: Mapping[str, str] | None = None) -> rx.Component:
@@ -76,6 +115,9 @@ def microphone_toggle(labels: Mapping[str, str] | None = None) -> rx.Component:
         RoomState.set_microphone(~RoomView.mic_on),
         hint=text["microphone_shortcut"],
         test_id="toggle-mic",
+        unavailable=RoomView.mic_problem != "",
+        reason=_device_reason(RoomView.mic_problem, "mic", text),
+        reason_id="mic-unavailable-reason",
     )
 
 
@@ -97,6 +139,9 @@ def camera_toggle(labels: Mapping[str, str] | None = None) -> rx.Component:
         RoomState.set_camera(~RoomView.camera_on),
         hint=text["camera_shortcut"],
         test_id="toggle-camera",
+        unavailable=RoomView.camera_problem != "",
+        reason=_device_reason(RoomView.camera_problem, "camera", text),
+        reason_id="camera-unavailable-reason",
     )
 
 

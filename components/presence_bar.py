@@ -22,7 +22,9 @@ def room_presence(*, in_meeting: bool) -> rx.Component:
     Returns:
         An invisible component; include it once on a page in a room.
     """
-    on_gone = [RoomState.enter]
+    # Not ``enter``: a late answer to a heartbeat sent before Leave must not
+    # bring a tab that left back in (``reenter`` refuses then).
+    on_gone = [RoomState.reenter]
     if in_meeting:
         on_gone.append(RoomState.join_directly)
     return rx.fragment(

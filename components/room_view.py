@@ -101,6 +101,10 @@ class RoomView:
         audio_only: Whether this tab pulls no video (remembered).
         debug_open: Whether the connection details are shown.
         sounds_on: Whether join/leave/raised-hand sounds play (remembered).
+        mic_problem: Why this tab's microphone could not be opened (a device
+            error code such as ``permission_denied`` or ``no_device``; ""
+            when it works).
+        camera_problem: The same for the camera.
     """
 
     self_id = _view("self_id", str)
@@ -121,6 +125,8 @@ class RoomView:
     audio_only = _view("audio_only", bool)
     debug_open = _view("debug_open", bool)
     sounds_on = _view("sounds_on", bool)
+    mic_problem = _view("mic_problem", str)
+    camera_problem = _view("camera_problem", str)
 
     @staticmethod
     def toggle_pin(key: Var | str) -> Var:

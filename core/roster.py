@@ -577,6 +577,11 @@ def _update_own(room: Room, cmd: UpdateOwn) -> Outcome:
     foreign = _foreign_track(user, accepted)
     if foreign is not None:
         return foreign
+    # A microphone the browser could not open is off, whatever is asked: the
+    # others must never see it on.
+    unavailable = accepted.get("tracks.audioUnavailable", user.tracks.audioUnavailable)
+    if unavailable and accepted.get("tracks.audioEnabled", user.tracks.audioEnabled):
+        accepted["tracks.audioEnabled"] = False
     if accepted.get("raisedHand") is True and not user.raisedHand:
         accepted["handRaisedAt"] = cmd.now
     return Accepted(_apply_plain(room, user, accepted))

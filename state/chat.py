@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from datetime import datetime
 from typing import Any
 
@@ -39,6 +40,8 @@ logger = logging.getLogger("meet.chat")
 
 # Direct messages kept per tab while it stays (the rest is history).
 DIRECT = 50
+# The browser's id of a message it sends (to know when to clear its draft).
+_NONCE = re.compile(r"[A-Za-z0-9_-]{1,32}")
 
 
 def chat_view(message: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
@@ -77,6 +80,9 @@ class ChatState(rx.State):
     # The last refusal: a code (the UI has a label per code) and plain words.
     error_code: str = ""
     error: str = ""
+    # The browser's id of the last message stored: its draft may be cleared
+    # (a refused message keeps its draft).
+    sent_nonce: str = ""
 
     def _refuse(self, problem: Problem) -> None:
         self.error_code = problem.code
@@ -109,6 +115,9 @@ class ChatState(rx.State):
         if not isinstance(message, dict) or not session.room:
             return
         text, to = message.get("text"), message.get("to") or ""
+        nonce = message.get("nonce")
+        if not isinstance(nonce, str) or not _NONCE.fullmatch(nonce):
+            nonce = ""
         room_state = await self.get_state(RoomState)
         users = {u.id: u for u in room_state._plain_users()}
         me = users.get(session.participant_id)
@@ -134,6 +143,8 @@ class ChatState(rx.State):
             self._refuse(stored)
             return
         self._clear_error()
+        if nonce:
+            self.sent_nonce = nonce
         view = chat_view(stored, {u.id: u.name for u in users.values()})
         if to:
             self.direct = [*self.direct, view][-DIRECT:]

@@ -33,6 +33,8 @@ class ProfileState(rx.State):
     # Feedback was just given: the next home page says thank you (once).
     thank_next: bool = False
     thanked: bool = False
+    # Whether the lobby's "change name" form is open.
+    editing_name: bool = False
 
     @rx.var
     def has_name(self) -> bool:
@@ -116,6 +118,38 @@ class ProfileState(rx.State):
         if not named:
             return None
         return rx.redirect(f"/{room}")
+
+    @rx.event
+    def set_editing_name(self, open_: object) -> None:
+        """Open or close the lobby's "change name" form.
+
+        Args:
+            open_: True to open.
+        """
+        if isinstance(open_, bool):
+            self.editing_name = open_
+            self.name_error = ""
+
+    @rx.event
+    async def rename(self, form: object) -> None:
+        """Change the display name from the lobby (validated like the home page).
+
+        The new name is remembered in this browser and, when this tab is in
+        a room, replaces its name there (only its own entry). A refused name
+        changes nothing and says why (``name_error``).
+
+        Args:
+            form: The form's data (``display_name``).
+        """
+        raw = form.get("display_name") if isinstance(form, dict) else None
+        if not self._accept_name(raw if isinstance(raw, str) else None):
+            return
+        self.name_draft = self.display_name
+        self.editing_name = False
+        from state.room import RoomState  # imports this module
+
+        room = await self.get_state(RoomState)
+        await room._rename_self(self.display_name)
 
     @rx.event
     def require_name(self) -> rx.event.EventSpec | None:

@@ -280,6 +280,33 @@ class RoomState(rx.SharedState):
         Returns:
             A redirect when the URL's room name is not a valid one.
         """
+        session = await self._session()
+        if session._left_room:
+            session._left_room = ""  # the person came back on purpose
+        return await self._enter_from_url()
+
+    @rx.event
+    async def reenter(self) -> rx.event.EventSpec | None:
+        """Enter again after the server forgot this tab (a heartbeat got 410).
+
+        A heartbeat still in flight when the person pressed Leave is answered
+        410 too: the tab that left must not come back as a ghost, so this
+        does nothing once the tab has left the room named in the URL.
+
+        Returns:
+            A redirect when the URL's room name is not a valid one.
+        """
+        session = await self._session()
+        raw = self.router.page.params.get("room", "")
+        if session._left_room and session._left_room == normalise_room_name(raw):
+            logger.warning(
+                "room %s: a late heartbeat answer after leaving was ignored",
+                session._left_room,
+            )
+            return None
+        return await self._enter_from_url()
+
+    async def _enter_from_url(self) -> rx.event.EventSpec | None:
         raw = self.router.page.params.get("room", "")
         room = normalise_room_name(raw)
         if isinstance(room, Problem):
@@ -387,6 +414,11 @@ class RoomState(rx.SharedState):
         actor = await self._actor()
         me = roster.find_user(self._room(), actor) if actor else None
         meeting = self.meeting_id if me is not None and me.joined else ""
+        left = session.room or normalise_room_name(
+            self.router.page.params.get("room", "")
+        )
+        if isinstance(left, str) and session._left_room != left:
+            session._left_room = left
         if actor:
             await self._leave_linked(session)
         if meeting:
@@ -415,6 +447,12 @@ class RoomState(rx.SharedState):
             return
         if actor:
             self._apply(roster.UpdateOwn(user_id=actor, changes=changes), actor=actor)
+
+    async def _rename_self(self, name: str) -> None:
+        """Give the calling tab's own entry a new (already validated) name."""
+        actor = await self._actor()
+        if actor:
+            self._apply(roster.SetName(user_id=actor, name=name), actor=actor)
 
     async def _set_own(self, key: str, value: object) -> None:
         await self.update_own({key: value})

@@ -25,6 +25,9 @@ class SessionState(rx.State):
     # The worker process that handled this tab's last room event (diagnostic:
     # the multi-worker test reads it to prove two tabs hit different workers).
     worker_pid: int = 0
+    # The room this tab left with the Leave button (""): a heartbeat answered
+    # after the leave must not bring the tab back in (no ghost).
+    _left_room: str = ""
 
     @rx.var
     def beacon_body(self) -> str:

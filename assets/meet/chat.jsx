@@ -127,12 +127,23 @@ function timeOf(sent) {
 }
 
 /** The chat panel: messages, recipient choice, the composer and its error. */
-export function ChatPanel({ participants, labels, error, errorCode, onSend, maxLength }) {
+let sendSeq = 0;
+
+export function ChatPanel({ participants, labels, error, errorCode, onSend, maxLength, sentNonce }) {
   const chat = useChat();
   const text = labels || {};
   const list = useRef(null);
   const [draft, setDraft] = useState("");
   const [to, setTo] = useState("");
+  // The message sent and not yet accepted: its draft stays until the server
+  // says it was stored (a refused one keeps it, and the error says why).
+  const pending = useRef(null);
+  useEffect(() => {
+    const sent = pending.current;
+    if (!sent || sentNonce !== sent.nonce) return;
+    pending.current = null;
+    setDraft((current) => (current === sent.draft ? "" : current));
+  }, [sentNonce]);
   const others = (participants || []).filter((p) => p.id !== chat.selfId);
   useEffect(() => {
     if (list.current) list.current.scrollTop = list.current.scrollHeight;
@@ -145,8 +156,10 @@ export function ChatPanel({ participants, labels, error, errorCode, onSend, maxL
     event.preventDefault();
     const message = draft.trim();
     if (!message) return;
-    onSend?.({ text: message, to });
-    setDraft("");
+    sendSeq += 1;
+    const nonce = `m${Date.now().toString(36)}${sendSeq}`;
+    pending.current = { nonce, draft };
+    onSend?.({ text: message, to, nonce });
   };
   return (
     <section

@@ -380,8 +380,10 @@ export function LobbyPreview({ audioEnabled, videoEnabled, labels, onDeviceError
   const [meter, setMeter] = useState(0);
 
   useEffect(() => {
-    if (!engine) return;
+    if (!engine) return undefined;
     let cancelled = false;
+    // Explain before the browser's permission prompt (see openDevices).
+    engine.explainBeforePrompt = true;
     engine.openDevices().then(() => {
       if (cancelled) return;
       setOpened(true);
@@ -393,6 +395,9 @@ export function LobbyPreview({ audioEnabled, videoEnabled, labels, onDeviceError
     });
     return () => {
       cancelled = true;
+      // Leaving the lobby (Join) without reading it: the meeting asks.
+      engine.explainBeforePrompt = false;
+      if (engine.awaitingConsent) engine.consent();
     };
   }, [engine]);
 
@@ -423,6 +428,15 @@ export function LobbyPreview({ audioEnabled, videoEnabled, labels, onDeviceError
             ) : (
               <span className="meet-spinner" role="status" aria-label={text.preview_starting} title={text.preview_starting} data-testid="preview-spinner" />
             )}
+          </div>
+        )}
+        {state === "starting" && engine?.awaitingConsent && (
+          <div role="region" aria-labelledby="meet-permission-title" data-testid="permission-explainer" style={{ position: "absolute", inset: 0, display: "flex", flexDirection: "column", alignItems: "center", justifyContent: "center", gap: "0.75rem", padding: "1rem", textAlign: "center", color: "#fff" }}>
+            <strong id="meet-permission-title">{text.permission_title}</strong>
+            <span>{text.permission_body}</span>
+            <button type="button" data-testid="permission-continue" onClick={() => engine.consent()} style={{ padding: "0.5rem 1.25rem", borderRadius: "0.5rem", border: "none", cursor: "pointer", fontWeight: 600, background: "var(--accent-9, #f97316)", color: "#fff" }}>
+              {text.permission_continue}
+            </button>
           </div>
         )}
         {state === "error" && (

@@ -147,6 +147,10 @@ export class MediaEngine {
     this.cameraTrack = null;
     this.screenTrack = null;
     this.deviceError = "";
+    // Why the microphone ("audio") or camera ("video") could not be opened
+    // (a classifyMediaError code, "" when it works): its button is off and
+    // disabled, and the others see it off.
+    this.problems = { audio: "", video: "" };
     this.devices = [];
     this.micEnabled = true;
     this.cameraEnabled = true;
@@ -351,12 +355,39 @@ export class MediaEngine {
     return kind === "audio" ? stream.getAudioTracks()[0] : stream.getVideoTracks()[0];
   }
 
+  /**
+   * Whether the browser will ask for the camera or microphone ("prompt"),
+   * from the Permissions API where there is one ("unknown" otherwise).
+   */
+  async permissionState() {
+    if (!navigator.permissions?.query) return "unknown";
+    try {
+      const states = await Promise.all(
+        ["camera", "microphone"].map((name) => navigator.permissions.query({ name }).then((r) => r.state)),
+      );
+      return states.includes("prompt") ? "prompt" : "decided";
+    } catch (_) {
+      return "unknown";
+    }
+  }
+
+  /** The person read the explainer and goes on to the browser's prompt. */
+  consent() {
+    this.consented = true;
+    this.awaitingConsent = false;
+    const waiter = this.consentWaiter;
+    this.consentWaiter = null;
+    waiter?.();
+    this.changed();
+  }
+
   /** Open microphone and camera once; a missing device does not cost the other. */
   async openDevices() {
     if (this.devicesOpened) return this.devicesOpened;
     this.devicesOpened = (async () => {
       if (!navigator.mediaDevices?.getUserMedia) {
         this.deviceError = "unsupported";
+        this.problems = { audio: "unsupported", video: "unsupported" };
         this.changed();
         return;
       }
@@ -365,6 +396,14 @@ export class MediaEngine {
         navigator.mediaDevices.addEventListener?.("devicechange", this.deviceWatch);
       }
       await this.refreshDevices().catch(() => {});
+      // The lobby explains why before the browser asks (the first time only).
+      if (this.explainBeforePrompt && !this.consented && (await this.permissionState()) === "prompt") {
+        this.awaitingConsent = true;
+        this.changed();
+        await new Promise((resolve) => {
+          this.consentWaiter = resolve;
+        });
+      }
       const errors = [];
       for (const kind of ["audio", "video"]) {
         try {
@@ -374,12 +413,16 @@ export class MediaEngine {
             this.cameraTrack = track;
             this.hasCamera = true;
           }
+          this.problems = { ...this.problems, [kind]: "" };
         } catch (err) {
-          errors.push(classifyMediaError(err));
+          const code = classifyMediaError(err);
+          errors.push(code);
+          this.problems = { ...this.problems, [kind]: code };
         }
       }
       this.deviceError = errors.find((code) => code !== "no_device") || (errors.length === 2 ? "no_device" : "");
       if (!this.cameraEnabled) this.stopCamera();
+      this.devicesReady = true;
       await this.refreshDevices().catch(() => {});
       this.changed();
     })();
@@ -419,6 +462,7 @@ export class MediaEngine {
         else this.stopCamera();
       }
       this.deviceError = "";
+      this.problems = { ...this.problems, [media]: "" };
     } catch (err) {
       this.deviceError = classifyMediaError(err);
       this.emit("device_error", { code: this.deviceError });
@@ -433,6 +477,20 @@ export class MediaEngine {
 
   // ---- session, publishing ----------------------------------------------------
 
+  /**
+   * The roster changes saying which devices could not be opened: a
+   * microphone that is not there is off (others see it off), a camera too.
+   */
+  unavailableChanges() {
+    const changes = {};
+    if (this.problems.audio && !this.micTrack) {
+      changes["tracks.audioEnabled"] = false;
+      changes["tracks.audioUnavailable"] = true;
+    }
+    if (this.problems.video && !this.cameraTrack && !this.hasCamera) changes["tracks.videoEnabled"] = false;
+    return changes;
+  }
+
   /** Start media for a room: devices, session, publish mic and camera. */
   async start(room) {
     if (this.room === room && (this.status === "starting" || this.status === "ready")) return;
@@ -441,6 +499,8 @@ export class MediaEngine {
     this.status = "starting";
     this.changed();
     await this.openDevices();
+    const missing = this.unavailableChanges();
+    if (Object.keys(missing).length) this.onAnnounce?.(missing);
     try {
       await this.connect();
     } catch (err) {
@@ -563,7 +623,8 @@ export class MediaEngine {
     }
     if (names.includes("screen")) changes["tracks.screenShareEnabled"] = true;
     if (!this.micTrack) changes["tracks.audioUnavailable"] = true;
-    if (Object.keys(changes).length) this.onAnnounce?.(changes);
+    const all = { ...changes, ...this.unavailableChanges() };
+    if (Object.keys(all).length) this.onAnnounce?.(all);
     this.changed();
   }
 
@@ -589,7 +650,9 @@ export class MediaEngine {
     const on = !!enabled;
     if (on === this.cameraEnabled && (!on || this.cameraTrack)) return;
     this.cameraEnabled = on;
-    if (on && !this.cameraTrack && this.devicesOpened) await this.reopenCamera();
+    // Not while the devices are still being opened (they open the camera
+    // themselves, and may be waiting for the person: see openDevices).
+    if (on && !this.cameraTrack && this.devicesReady) await this.reopenCamera();
     if (this.cameraEnabled !== on) return; // switched again meanwhile
     const sender = this.senders.camera?.sender;
     if (sender) await sender.replaceTrack(on && this.cameraTrack ? this.cameraTrack : this.placeholders.blackVideo());
@@ -612,6 +675,7 @@ export class MediaEngine {
         })
         .catch((err) => {
           this.deviceError = classifyMediaError(err);
+          this.problems = { ...this.problems, video: this.deviceError };
           this.emit("device_error", { code: this.deviceError });
         })
         .finally(() => {
@@ -1082,6 +1146,8 @@ export class MediaEngine {
     this.micTrack = this.screenTrack = this.pttMicTrack = null;
     this.pttWanted = this.pttTalking = false;
     this.devicesOpened = null;
+    this.devicesReady = false;
+    this.problems = { audio: "", video: "" };
     this.hasCamera = false;
     this.placeholders.stop();
     this.room = "";

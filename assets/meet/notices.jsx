@@ -22,6 +22,10 @@ export function noticeText(notice, selfId, labels, nameOf) {
 
 export function RoomNotices({ notices, selfId, labels, users, quiet }) {
   const lastSeq = useRef(null);
+  // Every participant id this tab has been: leaving clears the id in the
+  // same update that brings the "left" notice, which is not news to oneself.
+  const ownIds = useRef(new Set());
+  if (selfId) ownIds.current.add(selfId);
   const [announcement, setAnnouncement] = useState("");
   useEffect(() => {
     const list = Array.isArray(notices) ? notices : [];
@@ -35,6 +39,7 @@ export function RoomNotices({ notices, selfId, labels, users, quiet }) {
     for (const u of users || []) names[u.id] = u.name;
     const texts = list
       .filter((n) => (Number(n.seq) || 0) > lastSeq.current)
+      .filter((n) => n.kind === "muted" || !ownIds.current.has(n.user_id))
       .map((n) => noticeText(n, selfId, labels || {}, (id) => names[id]))
       .filter(Boolean);
     lastSeq.current = Math.max(lastSeq.current, maxSeq);

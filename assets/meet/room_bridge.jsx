@@ -37,7 +37,9 @@ export function RoomBridge(props) {
           body: beaconBody,
           keepalive: true,
         });
-        if (!stopped && response.status === 410) latest.current.onGone?.();
+        // A late answer to a beat sent before this tab left (its body is no
+        // longer this tab's) is not news: the leave wins (no ghost).
+        if (!stopped && response.status === 410 && latest.current.beaconBody === beaconBody) latest.current.onGone?.();
       } catch (_) {
         /* offline for a moment: the next beat retries */
       }

@@ -20,7 +20,9 @@ class RosterStore {
     this.room = room;
     this.autoMutedAt = 0;
     this.roster = new Roster();
-    this.local = { selfId: "", own: null, pinned: "", dismissed: [], page: 1, narrow: false, spokeAt: {}, audioOnly: rememberedAudioOnly(), soundsOn: rememberedSounds() };
+    // The devices are this tab's, whatever the room.
+    const devices = this.local?.devices || { audio: "", video: "" };
+    this.local = { selfId: "", own: null, pinned: "", dismissed: [], page: 1, narrow: false, spokeAt: {}, audioOnly: rememberedAudioOnly(), soundsOn: rememberedSounds(), devices };
     this.view = buildView([], this.local);
   }
 
@@ -185,7 +187,13 @@ export function RosterSync({ room, selfId, snapshot, log, own, onResync }) {
     const engine = mediaEngine();
     if (!s || !engine) return undefined;
     let speaking = new Set();
+    const devicesOf = () => ({ audio: engine.problems?.audio || "", video: engine.problems?.video || "" });
+    s.setLocal({ devices: devicesOf() });
     return engine.subscribe(() => {
+      // A microphone or camera that could not be opened: its button is off.
+      const devices = devicesOf();
+      const before = s.local.devices || {};
+      if (devices.audio !== before.audio || devices.video !== before.video) s.setLocal({ devices });
       const now = new Set(engine.speaking);
       const started = [...now].filter((id) => !speaking.has(id) && id !== "self:audio");
       speaking = now;

@@ -176,15 +176,17 @@ export function paginate(layout, capacity) {
   return pages;
 }
 
-function videoTrack(tile, user, isSelf) {
+function videoTrack(tile, user, isSelf, devices) {
   const t = user.tracks || {};
   if (tile.kind === "screen") return isSelf ? "self:screen" : t.screenshare || "";
   if (!t.videoEnabled) return "";
+  // A camera this tab could not open shows the initial, never a blank video.
+  if (isSelf && devices && devices.video) return "";
   return isSelf ? "self:camera" : t.video || "";
 }
 
 /** A tile as the components render it (snake_case, flat). */
-export function tileView(tile, user, selfId, pinned) {
+export function tileView(tile, user, selfId, pinned, devices = null) {
   const isSelf = user.id === selfId;
   const t = user.tracks || {};
   return {
@@ -198,7 +200,7 @@ export function tileView(tile, user, selfId, pinned) {
     video_enabled: !!t.videoEnabled,
     raised_hand: !!user.raisedHand,
     speaking: !!user.speaking,
-    video_track: videoTrack(tile, user, isSelf),
+    video_track: videoTrack(tile, user, isSelf, devices),
     audio_track: t.audio || "",
     pinned: tile.key === pinned,
   };
@@ -222,7 +224,9 @@ function pagePulls(keys, tileByKey, byId, selfId) {
  * Everything this tab shows of the room.
  * @param users roster entries in arrival order.
  * @param local {selfId, own (this tab's entry while in the lobby), pinned,
- *   dismissed, page (1-based), narrow, spokeAt: {userId: ms}}.
+ *   dismissed, page (1-based), narrow, spokeAt: {userId: ms}, devices:
+ *   {audio, video} (why this tab's microphone / camera could not be opened,
+ *   "" when they work)}.
  */
 export function buildView(users, local) {
   const selfId = local.selfId || "";
@@ -254,20 +258,23 @@ export function buildView(users, local) {
   const pages = paginate(layout, capacity);
   const page = Math.min(Math.max(local.page || 1, 1), pages.length);
   const tileByKey = new Map(tiles.map((t) => [t.key, t]));
-  const views = (keys) => keys.map((k) => tileView(tileByKey.get(k), byId.get(tileByKey.get(k).userId), selfId, pin));
+  const devices = local.devices || {};
+  const views = (keys) => keys.map((k) => tileView(tileByKey.get(k), byId.get(tileByKey.get(k).userId), selfId, pin, devices));
   // Audio-only: nothing is pulled, and other people's tiles show their avatar.
   const audioOnly = !!local.audioOnly;
   const withoutVideo = (tile) => (audioOnly && !tile.is_self ? { ...tile, video_track: "" } : tile);
   const stage = views(pages[page - 1]).map(withoutVideo);
   const participants = [...joined]
     .sort((a, b) => (a.id !== selfId) - (b.id !== selfId) || (a.joinedAt || 0) - (b.joinedAt || 0) || (a.id < b.id ? -1 : 1))
-    .map((u) => tileView({ key: `${u.id}:camera`, kind: "camera" }, u, selfId, null));
+    .map((u) => tileView({ key: `${u.id}:camera`, kind: "camera" }, u, selfId, null, devices));
   return {
     self_id: selfId,
     me,
     in_meeting: inMeeting,
-    mic_on: !!(me && me.tracks && me.tracks.audioEnabled),
-    camera_on: !!(me && me.tracks && me.tracks.videoEnabled),
+    mic_on: !!(me && me.tracks && me.tracks.audioEnabled) && !devices.audio,
+    camera_on: !!(me && me.tracks && me.tracks.videoEnabled) && !devices.video,
+    mic_problem: devices.audio || "",
+    camera_problem: devices.video || "",
     hand_raised: !!(me && me.raisedHand),
     people_count: joined.length,
     participants,

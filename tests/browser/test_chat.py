@@ -106,13 +106,38 @@ def test_rate_limit_and_length_are_enforced_with_clear_messages(app_server, pers
     ada = person(url, "Ada")
     join(ada, url, room)
     open_chat(ada)
-    for n in range(7):
+    # Ten messages at once: at most 5 in 2 s pass, the last ones are refused
+    # (however slowly a busy machine sends them).
+    for n in range(10):
         ada.get_by_test_id("chat-input").fill(f"message {n}")
         ada.get_by_test_id("chat-send").click()
     error = ada.get_by_test_id("chat-error")
     expect(error).to_have_attribute("data-code", "chat_rate_limited")
     expect(error).to_contain_text("too fast")
-    expect(messages(ada)).to_have_count(5)
+    # The tab's events are handled in order: once a raised hand shows, every
+    # message above has been answered.
+    hand = ada.get_by_test_id("toggle-hand")
+    hand.click()
+    expect(hand).to_have_attribute("aria-pressed", "true")
+    # The refused message keeps its draft; sent again later, it goes.
+    composer = ada.get_by_test_id("chat-input")
+    expect(composer).to_have_value("message 9")
+    expect(messages(ada).filter(has_text="message 9")).to_have_count(0)
+    accepted = messages(ada).count()
+    assert 5 <= accepted < 10, accepted
+    ada.wait_for_timeout(2_500)
+    ada.get_by_test_id("chat-send").click()
+    expect(messages(ada)).to_have_count(accepted + 1)
+    expect(messages(ada).last).to_contain_text("message 9")
+    expect(composer).to_have_value("")
+    expect(error).to_have_count(0)
+    # An invalid message is refused with the reason, and kept.
+    composer.fill("ring \u0007 bell")
+    ada.get_by_test_id("chat-send").click()
+    expect(error).to_have_attribute("data-code", "chat_text_control_chars")
+    expect(error).to_contain_text("can't be sent")
+    expect(composer).to_have_value("ring \u0007 bell")
+    expect(messages(ada)).to_have_count(accepted + 1)
     # The composer cannot hold more than 2000 characters.
     ada.get_by_test_id("chat-input").fill("x" * 2100)
     assert len(ada.get_by_test_id("chat-input").input_value()) == 2000

@@ -52,6 +52,8 @@ def test_permission_denied_is_explained_in_plain_words(app_server, playwright):
         page = browser.new_context().new_page()
         set_display_name(page, url, "Ada")
         go_to_lobby(page, url, new_room_id())
+        # Nothing decided yet: the lobby explains before the browser asks.
+        page.get_by_test_id("permission-continue").click()
         preview = page.get_by_test_id("media-preview")
         expect(preview).to_have_attribute("data-error-code", "permission_denied")
         expect(page.get_by_test_id("device-error")).to_contain_text(
@@ -59,3 +61,39 @@ def test_permission_denied_is_explained_in_plain_words(app_server, playwright):
         )
     finally:
         browser.close()
+
+
+def test_change_name_from_the_lobby(app_server, person):
+    url = app_server["url"]
+    room = new_room_id()
+    ada = person(url, "Ada")
+    go_to_lobby(ada, url, room)
+    expect(ada.get_by_text("Joining as Ada")).to_be_visible()
+    ada.get_by_test_id("change-name").click()
+    field = ada.locator("#lobby-display-name")
+    expect(field).to_have_value("Ada")
+    # A refused name changes nothing and says why.
+    field.fill("   ")
+    ada.get_by_test_id("save-new-name").click()
+    expect(ada.get_by_test_id("lobby-name-error")).to_have_text(
+        "Please enter your name."
+    )
+    field.fill("Eve\u202e")
+    ada.get_by_test_id("save-new-name").click()
+    expect(ada.get_by_test_id("lobby-name-error")).to_contain_text("can't be shown")
+    expect(ada.get_by_text("Joining as Ada")).to_be_visible()
+    # A good one is remembered and is the name the others see.
+    field.fill("  Ada Lovelace ")
+    ada.get_by_test_id("save-new-name").click()
+    expect(ada.get_by_text("Joining as Ada Lovelace")).to_be_visible()
+    expect(field).to_have_count(0)
+    ada.wait_for_function(
+        "() => localStorage.getItem('meet.display-name') === 'Ada Lovelace'"
+    )
+    ada.get_by_test_id("join").click()
+    ada.wait_for_url(f"**/{room}/room")
+    bob = person(url, "Bob")
+    go_to_lobby(bob, url, room)
+    bob.get_by_test_id("join").click()
+    bob.wait_for_url(f"**/{room}/room")
+    expect(bob.get_by_role("group", name="Ada Lovelace", exact=True)).to_be_visible()

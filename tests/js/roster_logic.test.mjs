@@ -267,3 +267,18 @@ test("two people speaking in turn do not swap places on every word", () => {
   const c = buildView(users, { selfId: "u00", spokeAt: { u03: t, u04: t, u05: t, u06: t, u07: t, u08: t, u01: t, u02: t, u10: t + 9000 } });
   assert.ok(c.stage_tiles.some((x) => x.id === "u10"), "9 s later takes a place");
 });
+
+test("a microphone or camera this tab could not open: buttons off, own tile shows the initial", () => {
+  const users = room(2);
+  const fine = buildView(users, { selfId: "u00", devices: { audio: "", video: "" } });
+  assert.equal(fine.mic_on, true);
+  assert.equal(fine.mic_problem, "");
+  assert.equal(fine.stage_tiles[0].video_track, "self:camera");
+  const denied = buildView(users, { selfId: "u00", devices: { audio: "permission_denied", video: "no_device" } });
+  assert.equal(denied.mic_on, false, "the roster still says on: the button must not");
+  assert.equal(denied.camera_on, false);
+  assert.equal(denied.mic_problem, "permission_denied");
+  assert.equal(denied.camera_problem, "no_device");
+  assert.equal(denied.stage_tiles[0].video_track, "", "no blank video: the initial shows");
+  assert.equal(denied.stage_tiles[1].video_track, fine.stage_tiles[1].video_track, "others unaffected");
+});

@@ -49,6 +49,9 @@ ALLOWED: dict[tuple[str, str], str] = {
     # RoomState (shared by the room): the actor is always the participant the
     # server recorded for the calling tab (SessionState), never an argument.
     (RoomState.__name__, "enter"): "on_load: the room comes from the URL, validated.",
+    (RoomState.__name__, "reenter"): (
+        "as enter; nothing once this tab left the URL's room (SessionState)."
+    ),
     (RoomState.__name__, "join"): "only the caller's own entry, if in the room.",
     (RoomState.__name__, "join_directly"): "as join.",
     (RoomState.__name__, "leave"): "only the caller leaves.",
@@ -68,6 +71,11 @@ ALLOWED: dict[tuple[str, str], str] = {
     (ProfileState.__name__, "new_room"): "navigation to a fresh room id.",
     (ProfileState.__name__, "join_room"): "navigation; the room name is validated.",
     (ProfileState.__name__, "require_name"): "on_load: redirect home without a name.",
+    (ProfileState.__name__, "set_editing_name"): "this tab's UI flag (boolean).",
+    (ProfileState.__name__, "rename"): (
+        "this tab's name, validated (core.validation); in a room only the "
+        "caller's own entry (RoomState._actor, core.roster.SetName)."
+    ),
     (ChatState.__name__, "open_room"): "history the tab may see (own room, own DMs).",
     (ChatState.__name__, "send"): "joined members only; validated; rate-limited.",
     (FeedbackState.__name__, "load"): "this tab's last meeting.",

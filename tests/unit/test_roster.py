@@ -377,3 +377,22 @@ def test_commands_never_mutate_their_input():
     ):
         apply(room, command)
     assert room == snapshot
+
+
+def test_a_microphone_the_browser_could_not_open_is_never_on():
+    room = room_with("Ada", "Bob")
+    room = ok(room, UpdateOwn("ada", {"tracks.audioUnavailable": True})).room
+    ada = find_user(room, "ada")
+    assert ada.tracks.audioUnavailable
+    assert ada.tracks.audioEnabled is False, "others must see it off"
+    # Turning it on (a shortcut, a forged event) leaves it off.
+    room = ok(room, UpdateOwn("ada", {"tracks.audioEnabled": True})).room
+    assert find_user(room, "ada").tracks.audioEnabled is False
+    # Once the browser has the microphone again, it can be turned on.
+    room = ok(
+        room,
+        UpdateOwn(
+            "ada", {"tracks.audioUnavailable": False, "tracks.audioEnabled": True}
+        ),
+    ).room
+    assert find_user(room, "ada").tracks.audioEnabled is True

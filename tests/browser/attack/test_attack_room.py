@@ -373,3 +373,53 @@ def test_roster_resync_gives_nothing_of_a_room_one_is_not_in(raw, members, fresh
         assert member.user(visitor.participant) is None
         assert member.user(other.participant) is None
     _hand_propagates(ada, bob)
+
+
+# ---- 9. renaming from the lobby: one's own name only, validated ---------------------
+
+
+def test_rename_changes_only_ones_own_name_and_refuses_bad_ones(
+    raw, members, fresh_room
+):
+    ada, bob = members(fresh_room, 2)
+    bad_forms = [
+        None,
+        "Mallory",
+        ["display_name", "Mallory"],
+        {"display_name": 5},
+        {"display_name": ""},
+        {"display_name": "x" * 51},
+        {"display_name": "Eve\u202e"},
+        {"display_name": "M" * 200_000},
+    ]
+    for form in bad_forms:
+        ada.emit(f"{PROFILE}.rename", {"form": form})
+    ada.emit(f"{PROFILE}.rename", {"form": {"display_name": "\ud800"}})
+    ada.emit(f"{PROFILE}.rename", {"form": {}, "target": bob.participant})
+    ada.sync()
+    names = {u.get("id"): u.get("name") for u in bob.users()}
+    assert names == {ada.participant: "Ada", bob.participant: "Bob"}, names
+    # Someone outside the room renaming reaches nobody in it.
+    outsider = raw("Mallory").enter(new_room_id())
+    outsider.call(PROFILE, "rename", form={"display_name": "Bob"})
+    stranger = raw("Eve")
+    stranger.connect("/")
+    stranger.call(PROFILE, "rename", form={"display_name": "Ada"})
+    for client in (outsider, stranger):
+        client.sync()
+    # Naming someone else in the form renames the caller, never them.
+    ada.call(PROFILE, "rename", form={"display_name": "Bob", "id": bob.participant})
+    bob.wait_for(
+        lambda: (bob.user(ada.participant) or {}).get("name") == "Bob",
+        what="the caller's own rename",
+    )
+    assert (bob.user(bob.participant) or {}).get("name") == "Bob"
+    # A good rename changes the caller's own entry, and only that.
+    ada.call(PROFILE, "rename", form={"display_name": "  Ada Two "})
+    bob.wait_for(
+        lambda: (bob.user(ada.participant) or {}).get("name") == "Ada Two",
+        what="the new name to reach the other member",
+    )
+    names = {u.get("id"): u.get("name") for u in bob.users()}
+    assert names == {ada.participant: "Ada Two", bob.participant: "Bob"}, names
+    _hand_propagates(ada, bob)
