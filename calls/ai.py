@@ -24,7 +24,6 @@ never in a ``repr``, an error or a log line.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import math
 import re
@@ -35,6 +34,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from calls.client import CallsClient
+from calls.config import is_loopback
 from calls.errors import CallsError, CallsHTTPError
 from calls.models import SessionDescription, TrackObject
 from core.problems import Problem, ProblemError
@@ -92,15 +92,6 @@ def _refuse(code: str, description: str) -> AiConfigError:
 
 def _fail(code: str, description: str) -> AiError:
     return AiError(Problem(code, description))
-
-
-def _is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 @dataclass(frozen=True)
@@ -178,7 +169,7 @@ class AiConfig:
                 "OPENAI_MODEL_ENDPOINT must name a host (and a valid port), with "
                 f"no query or fragment, got {url!r}.",
             )
-        if parts.scheme.lower() == "http" and not _is_loopback(parts.hostname):
+        if parts.scheme.lower() == "http" and not is_loopback(parts.hostname):
             raise _refuse(
                 "ai_config_insecure_endpoint",
                 f"OPENAI_MODEL_ENDPOINT uses plain http:// to {parts.hostname}, "

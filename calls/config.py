@@ -31,6 +31,7 @@ __all__ = [
     "CallsConfig",
     "CallsConfigError",
     "describe",
+    "is_loopback",
     "load_config",
 ]
 
@@ -53,7 +54,8 @@ def _refuse(code: str, description: str) -> CallsConfigError:
     return CallsConfigError(Problem(code, description))
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """Whether a URL's host is this machine (plain http is allowed only there)."""
     if host.lower() == "localhost":
         return True
     try:
@@ -162,7 +164,7 @@ class CallsConfig:
         if (
             not local
             and parts.scheme.lower() == "http"
-            and not _is_loopback(parts.hostname)
+            and not is_loopback(parts.hostname)
         ):
             raise _refuse(
                 "calls_config_insecure_url",

@@ -23,7 +23,7 @@ from typing import Final
 
 import httpx
 
-from calls.config import Backend, CallsConfigError
+from calls.config import Backend, CallsConfigError, is_loopback
 from core.problems import Problem
 
 __all__ = [
@@ -99,7 +99,7 @@ class TurnConfig:
             parts = httpx.URL(url)
         except httpx.InvalidURL:
             parts = None
-        local = parts is not None and parts.host in ("127.0.0.1", "localhost", "::1")
+        local = parts is not None and is_loopback(parts.host)
         if (
             parts is None
             or not parts.host
