@@ -302,3 +302,27 @@ def standin_env(standin: dict[str, str]) -> dict[str, str]:
         "LOCAL_CALLS_APP_ID": standin["app_id"],
         "LOCAL_CALLS_SECRET": standin["secret"],
     }
+
+
+# Settings a test of the app's start-up must not inherit from the caller.
+APP_SETTINGS = ("CALLS_", "LOCAL_CALLS_", "TURN_", "OPENAI_", "MEET_LABELS_FILE")
+
+
+def import_app(env: dict[str, str]) -> subprocess.CompletedProcess:
+    """Import the Reflex app in a fresh interpreter (its start-up checks run).
+
+    Args:
+        env: The settings to start with (any inherited app settings dropped).
+
+    Returns:
+        The finished process, output captured.
+    """
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(APP_SETTINGS)}
+    return subprocess.run(
+        [sys.executable, "-c", "import app.app"],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )

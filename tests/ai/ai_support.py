@@ -9,11 +9,13 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import av
 import httpx
+import pytest
 from aiortc.mediastreams import AudioStreamTrack
 
 from tests.support import stop_group
@@ -96,3 +98,11 @@ class SpeechLikeTrack(AudioStreamTrack):
             frame.planes[0].update(bytes(samples))
         frame.time_base = fractions.Fraction(1, frame.sample_rate)
         return frame
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeProcess]:
+    """One fake realtime endpoint per test module."""
+    process = start_fake()
+    yield process
+    stop_fake(process.proc)

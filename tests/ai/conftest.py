@@ -6,16 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.ai.ai_support import FakeProcess, start_fake, stop_fake
+from tests.ai.ai_support import fake  # noqa: F401 (a fixture)
 from tests.sfu.sfu_support import SfuProcess, start_sfu, stop_sfu_process
-
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeProcess]:
-    """One fake realtime endpoint per test module."""
-    process = start_fake()
-    yield process
-    stop_fake(process.proc)
 
 
 @pytest.fixture(scope="module")

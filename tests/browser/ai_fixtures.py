@@ -11,19 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.ai.ai_support import FAKE_TOKEN, FakeProcess, start_fake, stop_fake
+from tests.ai.ai_support import FAKE_TOKEN, FakeProcess, fake
 from tests.browser.conftest import ADMIN_TOKEN
 from tests.support import reflex_server, standin_env
 
 __all__ = ["ai_app", "fake"]
-
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeProcess]:
-    """The fake realtime endpoint for this module's app."""
-    process = start_fake()
-    yield process
-    stop_fake(process.proc)
 
 
 @pytest.fixture(scope="module")

@@ -12,10 +12,12 @@ import secrets
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from tests.browser.attack.raw_client import RawClient
 from tests.browser.room_page import set_display_name
 from tests.support import (
     CHROMIUM,
@@ -141,3 +143,19 @@ def person(browser: Browser) -> Iterator[Person]:
     for context in contexts:
         with contextlib.suppress(Exception):
             context.close()
+
+
+@contextlib.contextmanager
+def raw_clients(base_url: str) -> Iterator[Callable[..., RawClient]]:
+    """Make raw clients of the app at ``base_url``; all closed at the end."""
+    made: list[RawClient] = []
+
+    def make(display_name: Any = None, **kwargs: Any) -> RawClient:
+        client = RawClient(base_url, display_name=display_name, **kwargs)
+        made.append(client)
+        return client
+
+    yield make
+    for client in made:
+        with contextlib.suppress(Exception):
+            client.close()

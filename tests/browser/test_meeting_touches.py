@@ -3,7 +3,6 @@ crowd muted, audio-only, the meeting id and the connection details."""
 
 from __future__ import annotations
 
-import contextlib
 import math
 import struct
 import wave
@@ -13,8 +12,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserType, Page, expect
 
-from tests.browser.attack.raw_client import ROOM, RawClient
-from tests.browser.conftest import new_room_id
+from tests.browser.attack.raw_client import ROOM
+from tests.browser.conftest import new_room_id, raw_clients
 from tests.browser.room_page import (
     inbound,
     join,
@@ -48,17 +47,8 @@ def open_settings(page: Page) -> None:
 
 @pytest.fixture
 def raw_people(app_server: dict) -> Iterator:
-    made: list[RawClient] = []
-
-    def make(name: str) -> RawClient:
-        client = RawClient(app_server["url"], display_name=name)
-        made.append(client)
-        return client
-
-    yield make
-    for client in made:
-        with contextlib.suppress(Exception):
-            client.close()
+    with raw_clients(app_server["url"]) as make:
+        yield make
 
 
 def test_sounds_for_others_joining_leaving_and_raising_hands_and_their_switch(

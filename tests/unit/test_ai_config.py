@@ -1,10 +1,6 @@
 """Configuration and request checks of the AI participant (calls/ai.py)."""
 
 import dataclasses
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -21,8 +17,8 @@ from calls.ai import (
     load_ai_config,
 )
 from core.problems import Problem
+from tests.support import import_app
 
-ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "sk-test-0123456789abcdef-TOKEN"
 ENDPOINT = "https://api.openai.com/v1/realtime"
 
@@ -162,28 +158,14 @@ def test_check_request_defaults_and_refusals():
         assert result.code == code
 
 
-def _start(env: dict[str, str]) -> subprocess.CompletedProcess:
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("CALLS_", "LOCAL_CALLS_", "OPENAI_"))
-    }
-    return subprocess.run(
-        [sys.executable, "-c", "import app.app"],
-        cwd=ROOT,
-        env={**clean, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def test_the_app_refuses_to_start_on_a_bad_ai_configuration_and_logs_a_good_one():
-    bad = _start({"OPENAI_API_TOKEN": TOKEN})
+    bad = import_app({"OPENAI_API_TOKEN": TOKEN})
     assert bad.returncode != 0
     assert "AiConfigError" in bad.stderr and "OPENAI_MODEL_ENDPOINT" in bad.stderr
     assert TOKEN not in bad.stderr + bad.stdout
-    good = _start({"OPENAI_API_TOKEN": TOKEN, "OPENAI_MODEL_ENDPOINT": ENDPOINT})
+    good = import_app({"OPENAI_API_TOKEN": TOKEN, "OPENAI_MODEL_ENDPOINT": ENDPOINT})
     assert good.returncode == 0, good.stderr
     out = good.stdout + good.stderr
     assert f"AI participant: {DEFAULT_MODEL_ID} at {ENDPOINT}" in out

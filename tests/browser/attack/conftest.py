@@ -7,7 +7,6 @@ asyncio loop on a thread, so they never touch Playwright's.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import itertools
 import re
@@ -19,7 +18,7 @@ import httpx
 import pytest
 
 from tests.browser.attack.raw_client import ROOM, RawClient
-from tests.browser.conftest import new_room_id
+from tests.browser.conftest import new_room_id, raw_clients
 
 __all__ = ["LogWatch", "Raw", "http_client", "new_room_id", "room_snapshot"]
 
@@ -64,17 +63,8 @@ def http_client(base_url: str, **options: Any) -> httpx.Client:
 @pytest.fixture
 def raw(app_server: dict) -> Iterator[Raw]:
     """Make raw clients (closed at the end of the test)."""
-    made: list[RawClient] = []
-
-    def make(display_name: Any = None, **kwargs: Any) -> RawClient:
-        client = RawClient(app_server["url"], display_name=display_name, **kwargs)
-        made.append(client)
-        return client
-
-    yield make
-    for client in made:
-        with contextlib.suppress(Exception):
-            client.close()
+    with raw_clients(app_server["url"]) as make:
+        yield make
 
 
 class LogWatch:

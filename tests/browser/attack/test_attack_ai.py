@@ -8,7 +8,6 @@ changes; a member's arguments are validated.
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Iterator
 
@@ -19,6 +18,7 @@ from tests.ai.ai_support import FakeProcess
 from tests.browser import ai_fixtures
 from tests.browser.attack.conftest import new_room_id
 from tests.browser.attack.raw_client import ROOM, RawClient
+from tests.browser.conftest import raw_clients
 
 AI = AiState.get_full_name()
 ai_app = ai_fixtures.ai_app
@@ -27,17 +27,8 @@ fake = ai_fixtures.fake
 
 @pytest.fixture
 def clients(ai_app) -> Iterator:
-    made: list[RawClient] = []
-
-    def make(name: str) -> RawClient:
-        client = RawClient(ai_app["url"], display_name=name)
-        made.append(client)
-        return client
-
-    yield make
-    for client in made:
-        with contextlib.suppress(Exception):
-            client.close()
+    with raw_clients(ai_app["url"]) as make:
+        yield make
 
 
 def _ai(client: RawClient) -> dict:
