@@ -10,8 +10,8 @@ start). ``postgresql://`` URLs are served by psycopg 3. See :mod:`records`.
 
 import reflex as rx
 
-from app import worker_respawn
-from records.settings import database_url, ensure_sqlite_folder
+from reflex_meet.app import worker_respawn
+from reflex_meet.records.settings import database_url, ensure_sqlite_folder
 
 # With several workers, one that dies (SIGKILL, out of memory) is started
 # again instead of Granian shutting the whole server down (see app.worker_respawn).

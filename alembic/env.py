@@ -18,9 +18,9 @@ from logging.config import fileConfig
 import sqlalchemy as sa
 
 from alembic import context
-from records.models import METADATA, TABLE_PREFIX
-from records.settings import database_url, ensure_sqlite_folder
-from records.versioning import VERSION_TABLE
+from reflex_meet.records.models import METADATA, TABLE_PREFIX
+from reflex_meet.records.settings import database_url, ensure_sqlite_folder
+from reflex_meet.records.versioning import VERSION_TABLE
 
 config = context.config
 

@@ -1,6 +1,6 @@
 """Plain HTTP routes beside the Reflex app (mounted by ``api_transformer``).
 
-``POST /api/heartbeat`` and ``POST /api/leave`` take ``{"room",
+``POST /_meet/heartbeat`` and ``POST /_meet/leave`` take ``{"room",
 "participant", "key"}`` (at most 1 KB): the key is the secret the tab was
 given when it entered, so nobody else can keep it alive or remove it.
 Heartbeats are plain HTTP on purpose: a websocket event would cost every
@@ -10,7 +10,7 @@ The records' routes (bug and track reports, admin reads, health) come from
 :mod:`records.routes`; track reports are proven with the same tab key.
 
 Reflex mounts its own app (pages, ``/_event``…) behind these routes, so
-:func:`app.http.fallback_routes` come last: anything else under ``/api``
+:func:`app.http.fallback_routes` come last: anything else under ``/_meet``
 answers JSON 404/405. Bodies, errors and failures are handled the same way on
 every route by :mod:`app.http`.
 """
@@ -26,14 +26,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from app import http
-from core import roster
-from core.validation import normalise_room_name, validate_tab_key
-from records.routes import record_routes
-from records.validation import validate_participant_id
-from security.http_limits import HttpRateLimit, check_presence
-from security.tokens import check_tab_key
-from state import membership, presence
+from reflex_meet.app import http
+from reflex_meet.core import roster
+from reflex_meet.core.validation import normalise_room_name, validate_tab_key
+from reflex_meet.records.routes import record_routes
+from reflex_meet.records.validation import validate_participant_id
+from reflex_meet.security.http_limits import HttpRateLimit, check_presence
+from reflex_meet.security.tokens import check_tab_key
+from reflex_meet.state import membership, presence
 
 __all__ = ["api"]
 
@@ -127,12 +127,12 @@ async def _tab_in_room(room: str, participant: str, key: str) -> bool:
 
 api = Starlette(
     routes=[
-        Route("/api/heartbeat", heartbeat, methods=["POST"]),
-        Route("/api/leave", leave, methods=["POST"]),
+        Route("/_meet/heartbeat", heartbeat, methods=["POST"]),
+        Route("/_meet/leave", leave, methods=["POST"]),
         *record_routes(verify_tab=_tab_in_room),
-        *http.fallback_routes(),  # last: JSON 404/405 for the rest of /api
+        *http.fallback_routes(),  # last: JSON 404/405 for the rest of /_meet
     ],
     exception_handlers=http.exception_handlers(),
 )
-# Around everything under /api/ (Reflex mounts its own app inside `api`).
+# Around everything under /_meet/ (Reflex mounts its own app inside `api`).
 api.add_middleware(HttpRateLimit)

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 
 import reflex as rx
 
-from components.labels import merge
-from state.profile import ProfileState
+from reflex_meet.components.labels import merge
+from reflex_meet.state.profile import ProfileState
 
 __all__ = ["home"]
 

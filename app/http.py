@@ -1,4 +1,4 @@
-"""The one HTTP toolkit of the app's plain routes under ``/api``.
+"""The one HTTP toolkit of the app's plain routes under ``/_meet``.
 
 Every route answers errors in one shape, ``{"error": {"code",
 "description"}}`` (plus ``"field"`` for a bad field), with one code per
@@ -12,7 +12,7 @@ fault on every route:
 * 422 with the field's Problem code and ``"field"``: a missing
   (``field_missing``), mistyped (``invalid_type``) or invalid field;
 * 404 ``not_found`` / 405 ``method_not_allowed`` (with ``Allow``) for any
-  path or method under ``/api`` no route serves (:func:`fallback_routes`);
+  path or method under ``/_meet`` no route serves (:func:`fallback_routes`);
 * 500 ``internal_error`` for any unhandled exception, logged with its
   traceback, nothing of it in the answer (:func:`api_endpoint`,
   :func:`exception_handlers`).
@@ -36,8 +36,8 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Match, Route
 from starlette.types import Receive, Scope, Send
 
-from core.problems import Problem
-from core.text import replace_lone_surrogates
+from reflex_meet.core.problems import Problem
+from reflex_meet.core.text import replace_lone_surrogates
 
 __all__ = [
     "API_PREFIX",
@@ -53,7 +53,7 @@ __all__ = [
 
 logger = logging.getLogger("meet.http")
 
-API_PREFIX = "/api"
+API_PREFIX = "/_meet"
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -279,7 +279,7 @@ def _under_api(path: str) -> bool:
 
 
 class _Fallback:
-    """ASGI app: 404 or 405 (with ``Allow``) for what no route under /api serves.
+    """ASGI app: 404 or 405 (with ``Allow``) for what no route under /_meet serves.
 
     An ASGI app rather than a function so that its routes match every method
     (Starlette gives function endpoints ``GET`` only by default).
@@ -307,14 +307,14 @@ class _Fallback:
 
 
 def fallback_routes() -> list[Route]:
-    """Routes that answer JSON 404/405 for anything else under ``/api``.
+    """Routes that answer JSON 404/405 for anything else under ``/_meet``.
 
     Put them after the real routes of the Starlette app: Reflex mounts its
     own app (pages, static files) at ``""`` behind them, which would answer
-    HTML or plain text for unknown ``/api`` paths and wrong methods.
+    HTML or plain text for unknown ``/_meet`` paths and wrong methods.
 
     Returns:
-        Two routes (``/api`` and ``/api/{anything}``), any method.
+        Two routes (``/_meet`` and ``/_meet/{anything}``), any method.
     """
     return [
         Route(API_PREFIX, _Fallback()),
@@ -347,7 +347,7 @@ async def _server_error(request: Request, exc: Exception) -> Response:
 def exception_handlers() -> dict[Any, Callable[[Request, Exception], Any]]:
     """Exception handlers for the API's Starlette app.
 
-    Under ``/api``, HTTP exceptions become JSON errors and any other
+    Under ``/_meet``, HTTP exceptions become JSON errors and any other
     exception a logged JSON 500 ``internal_error`` (also for middleware);
     elsewhere (Reflex's pages, mounted behind) Starlette's plain answers stay.
 

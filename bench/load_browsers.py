@@ -23,7 +23,7 @@ from playwright.sync_api import Error as PlaywrightError
 
 from bench import pages
 from bench.sim import Member, wait_quiet
-from components.labels import DEFAULT_LABELS
+from reflex_meet.components.labels import DEFAULT_LABELS
 
 __all__ = ["BrowserProof", "prove"]
 

@@ -139,7 +139,7 @@ class Member:
         return sent
 
     def start_heartbeats(self) -> None:
-        """``POST /api/heartbeat`` every 5 s, as the room bridge does."""
+        """``POST /_meet/heartbeat`` every 5 s, as the room bridge does."""
         if not self.beating:
             self.beating = True
             self.client.start_heartbeats(every=HEARTBEAT_SECONDS)

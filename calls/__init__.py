@@ -5,9 +5,9 @@
 negotiation at a time per session. The app secret stays on the server.
 """
 
-from calls.client import MAX_TRACKS_PER_CALL, CallsClient, check_session_id
-from calls.config import CallsConfig, describe, load_config
-from calls.errors import (
+from reflex_meet.calls.client import MAX_TRACKS_PER_CALL, CallsClient, check_session_id
+from reflex_meet.calls.config import CallsConfig, describe, load_config
+from reflex_meet.calls.errors import (
     CallsConfigError,
     CallsError,
     CallsHTTPError,
@@ -18,7 +18,7 @@ from calls.errors import (
     CallsUnavailable,
     is_retryable,
 )
-from calls.models import (
+from reflex_meet.calls.models import (
     NewSessionResponse,
     SessionDescription,
     SessionInfo,

@@ -33,12 +33,12 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from calls.client import CallsClient
-from calls.config import is_loopback
-from calls.errors import CallsError, CallsHTTPError
-from calls.models import SessionDescription, TrackObject
-from core.problems import Problem, ProblemError
-from core.roster import AI_TRACK_NAME
+from reflex_meet.calls.client import CallsClient
+from reflex_meet.calls.config import is_loopback
+from reflex_meet.calls.errors import CallsError, CallsHTTPError
+from reflex_meet.calls.models import SessionDescription, TrackObject
+from reflex_meet.core.problems import Problem, ProblemError
+from reflex_meet.core.roster import AI_TRACK_NAME
 
 __all__ = [
     "AI_TRACK_NAME",

@@ -28,8 +28,8 @@ from typing import Any, Self
 
 import httpx
 
-from calls.config import CallsConfig, describe
-from calls.errors import (
+from reflex_meet.calls.config import CallsConfig, describe
+from reflex_meet.calls.errors import (
     CallsError,
     CallsHTTPError,
     CallsInvalidRequestError,
@@ -38,8 +38,8 @@ from calls.errors import (
     CallsTrackError,
     CallsUnavailable,
 )
-from calls.locks import KeyedLocks
-from calls.models import (
+from reflex_meet.calls.locks import KeyedLocks
+from reflex_meet.calls.models import (
     NewSessionResponse,
     SessionDescription,
     SessionInfo,

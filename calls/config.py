@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlsplit
 
-from calls.errors import CallsConfigError
-from core.problems import Problem
+from reflex_meet.calls.errors import CallsConfigError
+from reflex_meet.core.problems import Problem
 
 __all__ = [
     "DEFAULT_API_URL",

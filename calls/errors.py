@@ -22,10 +22,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
-from core.problems import Problem, ProblemError
+from reflex_meet.core.problems import Problem, ProblemError
 
 if TYPE_CHECKING:
-    from calls.models import TrackObject, TracksResponse
+    from reflex_meet.calls.models import TrackObject, TracksResponse
 
 __all__ = [
     "RETRYABLE_CODES",

@@ -23,8 +23,8 @@ from typing import Final
 
 import httpx
 
-from calls.config import Backend, CallsConfigError, is_loopback
-from core.problems import Problem
+from reflex_meet.calls.config import Backend, CallsConfigError, is_loopback
+from reflex_meet.core.problems import Problem
 
 __all__ = [
     "DEFAULT_TURN_API_URL",

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, NoReturn, Self
 
-from calls.errors import CallsError, CallsProtocolError
+from reflex_meet.calls.errors import CallsError, CallsProtocolError
 
 __all__ = [
     "Location",

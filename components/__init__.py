@@ -4,8 +4,8 @@ Example:
     A page with a complete meeting room, in a developer's own app::
 
         import reflex as rx
-        from components import THEME_STYLESHEET, lobby, room
-        from state import ChatState, ProfileState, RoomState
+        from reflex_meet.components import THEME_STYLESHEET, lobby, room
+        from reflex_meet.state import ChatState, ProfileState, RoomState
 
         app = rx.App(stylesheets=[THEME_STYLESHEET])
         app.add_page(lobby(), route="/[room]",
@@ -15,10 +15,10 @@ Example:
                               RoomState.join_directly, ChatState.open_room])
 """
 
-from components.ai import ai_controls, invite_ai_dialog
-from components.bug_report import bug_report_button
-from components.chat import chat_button, chat_feed, chat_panel
-from components.cues import (
+from reflex_meet.components.ai import ai_controls, invite_ai_dialog
+from reflex_meet.components.bug_report import bug_report_button
+from reflex_meet.components.chat import chat_button, chat_feed, chat_panel
+from reflex_meet.components.cues import (
     audio_only_toggle,
     auto_mute_notice,
     debug_overlay,
@@ -29,28 +29,28 @@ from components.cues import (
     room_sounds,
     sounds_toggle,
 )
-from components.feedback import feedback_page
-from components.labels import DEFAULT_LABELS, format_label, merge
-from components.layout import THEME_STYLESHEET
-from components.lobby import lobby, people_in_room
-from components.media import (
+from reflex_meet.components.feedback import feedback_page
+from reflex_meet.components.labels import DEFAULT_LABELS, format_label, merge
+from reflex_meet.components.layout import THEME_STYLESHEET
+from reflex_meet.components.lobby import lobby, people_in_room
+from reflex_meet.components.media import (
     device_settings,
     media_bridge,
     media_toasts,
     room_audio,
 )
-from components.media_controls import (
+from reflex_meet.components.media_controls import (
     media_controls,
     settings_button,
     settings_sheet,
     toggle_button,
 )
-from components.notices import room_notices
-from components.participant_tile import participant_tile
-from components.participants_panel import participants_panel
-from components.room import room, stage, waiting_for_others
-from components.room_view import RoomView, TileView, roster_sync
-from components.states import not_found_page, offline_screen
+from reflex_meet.components.notices import room_notices
+from reflex_meet.components.participant_tile import participant_tile
+from reflex_meet.components.participants_panel import participants_panel
+from reflex_meet.components.room import room, stage, waiting_for_others
+from reflex_meet.components.room_view import RoomView, TileView, roster_sync
+from reflex_meet.components.states import not_found_page, offline_screen
 
 __all__ = [
     "DEFAULT_LABELS",

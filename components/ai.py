@@ -13,10 +13,11 @@ from collections.abc import Mapping
 import reflex as rx
 from reflex.event import EventHandler, no_args_event_spec, passthrough_event_spec
 
-from calls.ai import MAX_INSTRUCTIONS, VOICES
-from components.labels import format_label, merge
-from state.ai import AiState
-from state.room import RoomState
+from reflex_meet.browser import shipped
+from reflex_meet.calls.ai import MAX_INSTRUCTIONS, VOICES
+from reflex_meet.components.labels import format_label, merge
+from reflex_meet.state.ai import AiState
+from reflex_meet.state.room import RoomState
 
 __all__ = ["AiTalkButton", "ai_controls", "invite_ai_dialog"]
 
@@ -24,7 +25,7 @@ __all__ = ["AiTalkButton", "ai_controls", "invite_ai_dialog"]
 class AiTalkButton(rx.Component):
     """Hold to talk to the AI (also the key A, released after 200 ms)."""
 
-    library = "$/public/meet/ai.jsx"
+    library = shipped("ai.jsx")
     tag = "AiTalkButton"
     is_default = False
 

@@ -7,13 +7,15 @@ from typing import Any
 import reflex as rx
 from reflex.event import EventHandler, no_args_event_spec, passthrough_event_spec
 
+from reflex_meet.browser import shipped
+
 __all__ = ["RoomBridge", "room_bridge"]
 
 
 class RoomBridge(rx.Component):
     """Invisible: heartbeat, unload beacon, shortcuts, ``window.meetBridge``."""
 
-    library = "$/public/meet/room_bridge.jsx"
+    library = shipped("room_bridge.jsx")
     tag = "RoomBridge"
     is_default = False
 

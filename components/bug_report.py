@@ -7,11 +7,12 @@ from typing import Any
 
 import reflex as rx
 
-from components.labels import merge
-from components.room_view import RoomView
-from core.version import APP_VERSION
-from state.room import RoomState
-from state.session import SessionState
+from reflex_meet.browser import shipped
+from reflex_meet.components.labels import merge
+from reflex_meet.components.room_view import RoomView
+from reflex_meet.core.version import APP_VERSION
+from reflex_meet.state.room import RoomState
+from reflex_meet.state.session import SessionState
 
 __all__ = ["BugReportButton", "bug_report_button"]
 
@@ -30,7 +31,7 @@ _KEYS = (
 class BugReportButton(rx.Component):
     """A button opening a dialog that posts a bug report with diagnostics."""
 
-    library = "$/public/meet/bug_report.jsx"
+    library = shipped("bug_report.jsx")
     tag = "BugReportButton"
     is_default = False
 
@@ -47,7 +48,7 @@ def bug_report_button(labels: Mapping[str, str] | None = None) -> rx.Component:
 
     The diagnostics (room, meeting id, own roster entry, the last 100 Calls
     request/response entries with SDP shortened, the browser) are gathered in
-    the browser and posted to ``/api/bug-report`` with the description.
+    the browser and posted to ``/_meet/bug-report`` with the description.
 
     Args:
         labels: Label overrides.
@@ -62,5 +63,5 @@ def bug_report_button(labels: Mapping[str, str] | None = None) -> rx.Component:
         meeting_id=RoomState.meeting_id,
         me=RoomView.me,
         app_version=APP_VERSION,
-        url="/api/bug-report",
+        url="/_meet/bug-report",
     )

@@ -13,11 +13,12 @@ from collections.abc import Mapping
 import reflex as rx
 from reflex.event import EventHandler, passthrough_event_spec
 
-from components.labels import merge
-from components.room_view import RoomView
-from state.chat import ChatState
-from state.room import RoomState
-from state.session import SessionState
+from reflex_meet.browser import shipped
+from reflex_meet.components.labels import merge
+from reflex_meet.components.room_view import RoomView
+from reflex_meet.state.chat import ChatState
+from reflex_meet.state.room import RoomState
+from reflex_meet.state.session import SessionState
 
 __all__ = [
     "ChatButton",
@@ -28,7 +29,7 @@ __all__ = [
     "chat_panel",
 ]
 
-_LIBRARY = "$/public/meet/chat.jsx"
+_LIBRARY = shipped("chat.jsx")
 _PANEL_KEYS = (
     "chat",
     "close_chat",
@@ -135,7 +136,7 @@ def chat_panel(labels: Mapping[str, str] | None = None) -> rx.Component:
         The panel.
 
     Example:
-        >>> from components.chat import chat_button, chat_feed, chat_panel
+        >>> from reflex_meet.components.chat import chat_button, chat_feed, chat_panel
         >>> parts = [chat_feed(), chat_button(), chat_panel({"send": "Post"})]
     """
     text = merge(labels)

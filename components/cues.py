@@ -15,7 +15,7 @@ hint's Unmute button, which is the microphone toggle's event):
 
 Example:
     >>> import reflex as rx
-    >>> from components.cues import room_sounds, muted_hint, sounds_toggle
+    >>> from reflex_meet.components.cues import room_sounds, muted_hint, sounds_toggle
     >>> extras = rx.fragment(room_sounds(), muted_hint(), sounds_toggle())
 """
 
@@ -26,10 +26,11 @@ from collections.abc import Mapping
 import reflex as rx
 from reflex.event import EventHandler, no_args_event_spec
 
-from components.labels import merge
-from components.room_view import RoomView
-from state.room import RoomState
-from state.session import SessionState
+from reflex_meet.browser import shipped
+from reflex_meet.components.labels import merge
+from reflex_meet.components.room_view import RoomView
+from reflex_meet.state.room import RoomState
+from reflex_meet.state.session import SessionState
 
 __all__ = [
     "audio_only_toggle",
@@ -43,8 +44,8 @@ __all__ = [
     "sounds_toggle",
 ]
 
-_CUES = "$/public/meet/cues.jsx"
-_DEBUG = "$/public/meet/debug_overlay.jsx"
+_CUES = shipped("cues.jsx")
+_DEBUG = shipped("debug_overlay.jsx")
 
 
 class RoomSounds(rx.Component):
@@ -133,7 +134,7 @@ def sounds_toggle(labels: Mapping[str, str] | None = None) -> rx.Component:
 
 
 def muted_hint(labels: Mapping[str, str] | None = None) -> rx.Component:
-    """"Are you talking? You are muted", with an Unmute button.
+    """ "Are you talking? You are muted", with an Unmute button.
 
     Args:
         labels: Label overrides (``muted_hint``, ``unmute``).

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 
 import reflex as rx
 
-from components.labels import merge
-from state.feedback import FeedbackState
+from reflex_meet.components.labels import merge
+from reflex_meet.state.feedback import FeedbackState
 
 __all__ = ["feedback_page"]
 
@@ -33,7 +33,7 @@ def feedback_page(labels: Mapping[str, str] | None = None) -> rx.Component:
         The page.
 
     Example:
-        >>> from components.feedback import feedback_page
+        >>> from reflex_meet.components.feedback import feedback_page
         >>> page = feedback_page({"feedback_heading": "How was it?"})
     """
     text = merge(labels)

@@ -5,7 +5,7 @@ Components take ``labels=`` (a partial mapping); missing keys fall back to
 filled on the client from state vars by :func:`format_label`.
 
 Example:
-    >>> from components import labels
+    >>> from reflex_meet.components import labels
     >>> french = labels.merge({"join": "Rejoindre", "leave": "Quitter"})
     >>> french["join"], french["mute"]
     ('Rejoindre', 'Mute')

@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from components.labels import DEFAULT_LABELS, Labels, merge
+from reflex_meet.components.labels import DEFAULT_LABELS, Labels, merge
 
 __all__ = ["LabelsFileError", "labels_from_environment", "read_labels_file"]
 

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from reflex_meet.browser import shipped, stylesheet
+
 __all__ = [
     "THEME_STYLESHEET",
     "CopyLinkButton",
@@ -29,9 +31,9 @@ __all__ = [
 
 # Relative to assets/: Reflex bundles it into the global stylesheet, loaded in
 # <head> before the app starts (so the first paint has the theme's colours).
-THEME_STYLESHEET = "meet/theme.css"
+THEME_STYLESHEET = stylesheet("theme.css")
 
-_LIBRARY = "$/public/meet/stage.jsx"
+_LIBRARY = shipped("stage.jsx")
 
 
 class StageGrid(rx.Component):

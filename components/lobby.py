@@ -6,19 +6,20 @@ from collections.abc import Mapping
 
 import reflex as rx
 
-from components.labels import format_label, merge
-from components.lobby_preview import lobby_preview
-from components.media import media_bridge, media_toasts
-from components.media_controls import (
+from reflex_meet.components.labels import format_label, merge
+from reflex_meet.components.lobby_preview import lobby_preview
+from reflex_meet.components.media import media_bridge, media_toasts
+from reflex_meet.components.media_controls import (
     camera_toggle,
     microphone_toggle,
     settings_button,
 )
-from components.notices import room_notices
-from components.presence_bar import room_presence
-from components.room_view import RoomView
-from state.profile import ProfileState
-from state.session import SessionState
+from reflex_meet.components.notices import room_notices
+from reflex_meet.components.presence_bar import room_presence
+from reflex_meet.components.room_view import RoomView
+from reflex_meet.core.paths import current as kit_paths
+from reflex_meet.state.profile import ProfileState
+from reflex_meet.state.session import SessionState
 
 __all__ = ["lobby", "people_in_room"]
 
@@ -129,7 +130,7 @@ def lobby(labels: Mapping[str, str] | None = None) -> rx.Component:
         The lobby.
 
     Example:
-        >>> from components import lobby
+        >>> from reflex_meet.components import lobby
         >>> page = lobby(labels={"join": "Enter"})
     """
     text = merge(labels)
@@ -188,7 +189,9 @@ def lobby(labels: Mapping[str, str] | None = None) -> rx.Component:
                     # on_load joins (RoomState.join_directly). Asking the
                     # server first put the click behind this tab's queued
                     # events and the room's lock (seconds on a busy server).
-                    on_click=rx.redirect("/" + SessionState.room + "/room"),
+                    on_click=rx.redirect(
+                        kit_paths().lobby("") + SessionState.room + "/room"
+                    ),
                     disabled=RoomView.me.is_none(),
                     data_testid="join",
                 ),

@@ -7,13 +7,15 @@ from typing import Any
 import reflex as rx
 from reflex.event import EventHandler, passthrough_event_spec
 
+from reflex_meet.browser import shipped
+
 __all__ = ["LobbyPreview", "lobby_preview"]
 
 
 class LobbyPreview(rx.Component):
     """Mirrored camera preview, microphone level meter, device errors."""
 
-    library = "$/public/meet/media.jsx"
+    library = shipped("media.jsx")
     tag = "LobbyPreview"
     is_default = False
 

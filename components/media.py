@@ -15,11 +15,12 @@ from typing import Any
 import reflex as rx
 from reflex.event import EventHandler, passthrough_event_spec
 
-from components.labels import merge
-from components.room_view import RoomView
-from state.media import MediaState
-from state.room import RoomState
-from state.session import SessionState
+from reflex_meet.browser import shipped
+from reflex_meet.components.labels import merge
+from reflex_meet.components.room_view import RoomView
+from reflex_meet.state.media import MediaState
+from reflex_meet.state.room import RoomState
+from reflex_meet.state.session import SessionState
 
 __all__ = [
     "DeviceSelect",
@@ -35,7 +36,7 @@ __all__ = [
     "room_audio",
 ]
 
-_LIBRARY = "$/public/meet/media.jsx"
+_LIBRARY = shipped("media.jsx")
 
 
 class _MediaComponent(rx.Component):
@@ -134,7 +135,7 @@ def media_bridge(**props: Any) -> rx.Component:
         ``data-status`` and ``data-session``).
 
     Example:
-        >>> from components.media import media_bridge
+        >>> from reflex_meet.components.media import media_bridge
         >>> bridge = media_bridge()
     """
     wiring: dict[str, Any] = {
@@ -146,7 +147,7 @@ def media_bridge(**props: Any) -> rx.Component:
         "on_calls_request": MediaState.calls_request,
         "on_announce": RoomState.update_own,
         # Dead pulled tracks are reported here (tab proven by its leave key).
-        "report_url": "/api/track-report",
+        "report_url": "/_meet/track-report",
         "report_body": SessionState.beacon_body,
         "meeting_id": RoomState.meeting_id,
         "me": RoomView.me,

@@ -6,15 +6,15 @@ from collections.abc import Mapping
 
 import reflex as rx
 
-from components.bug_report import bug_report_button
-from components.chat import chat_button
-from components.cues import meeting_options
-from components.labels import merge
-from components.layout import MoreControls, Sheet, SheetButton
-from components.media import ScreenShareButton, device_settings
-from components.room_view import RoomView
-from state.room import RoomState
-from state.session import SessionState
+from reflex_meet.components.bug_report import bug_report_button
+from reflex_meet.components.chat import chat_button
+from reflex_meet.components.cues import meeting_options
+from reflex_meet.components.labels import merge
+from reflex_meet.components.layout import MoreControls, Sheet, SheetButton
+from reflex_meet.components.media import ScreenShareButton, device_settings
+from reflex_meet.components.room_view import RoomView
+from reflex_meet.state.room import RoomState
+from reflex_meet.state.session import SessionState
 
 __all__ = ["media_controls", "settings_button", "settings_sheet", "toggle_button"]
 
@@ -220,7 +220,7 @@ def media_controls(labels: Mapping[str, str] | None = None) -> rx.Component:
         participants and leave.
 
     Example:
-        >>> from components import media_controls
+        >>> from reflex_meet.components import media_controls
         >>> bar = media_controls(labels={"leave": "Hang up"})
     """
     text = merge(labels)

@@ -6,9 +6,10 @@ from collections.abc import Mapping
 
 import reflex as rx
 
-from components.labels import merge
-from components.room_view import RoomView
-from state.room import RoomState
+from reflex_meet.browser import shipped
+from reflex_meet.components.labels import merge
+from reflex_meet.components.room_view import RoomView
+from reflex_meet.state.room import RoomState
 
 __all__ = ["RoomNotices", "room_notices"]
 
@@ -18,7 +19,7 @@ _NOTICE_KEYS = ("joined_notice", "left_notice", "timed_out_notice", "muted_by_ot
 class RoomNotices(rx.Component):
     """Shows each new room notice once (``assets/meet/notices.jsx``)."""
 
-    library = "$/public/meet/notices.jsx"
+    library = shipped("notices.jsx")
     tag = "RoomNotices"
     is_default = False
 

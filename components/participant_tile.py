@@ -6,9 +6,9 @@ from collections.abc import Mapping
 
 import reflex as rx
 
-from components.labels import format_label, merge
-from components.media import MeetVideo, SpeakingRing
-from components.room_view import RoomView
+from reflex_meet.components.labels import format_label, merge
+from reflex_meet.components.media import MeetVideo, SpeakingRing
+from reflex_meet.components.room_view import RoomView
 
 __all__ = ["participant_tile"]
 
@@ -31,8 +31,8 @@ def participant_tile(
 
     Example:
         >>> import reflex as rx
-        >>> from components import participant_tile
-        >>> from components.room_view import RoomView
+        >>> from reflex_meet.components import participant_tile
+        >>> from reflex_meet.components.room_view import RoomView
         >>> grid = rx.foreach(RoomView.stage_tiles, participant_tile)
     """
     text = merge(labels)

@@ -6,10 +6,10 @@ from collections.abc import Mapping
 
 import reflex as rx
 
-from components.labels import format_label, merge
-from components.room_view import RoomView
-from state.room import RoomState
-from state.session import SessionState
+from reflex_meet.components.labels import format_label, merge
+from reflex_meet.components.room_view import RoomView
+from reflex_meet.state.room import RoomState
+from reflex_meet.state.session import SessionState
 
 __all__ = ["participants_panel"]
 
@@ -113,7 +113,7 @@ def participants_panel(labels: Mapping[str, str] | None = None) -> rx.Component:
         The panel (a complementary landmark).
 
     Example:
-        >>> from components import participants_panel
+        >>> from reflex_meet.components import participants_panel
         >>> panel = participants_panel()
     """
     text = merge(labels)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
-from components.bridge import room_bridge
-from components.room_view import roster_sync
-from state.room import RoomState
-from state.session import SessionState
+from reflex_meet.components.bridge import room_bridge
+from reflex_meet.components.room_view import roster_sync
+from reflex_meet.state.room import RoomState
+from reflex_meet.state.session import SessionState
 
 __all__ = ["room_presence"]
 
@@ -29,11 +29,11 @@ def room_presence(*, in_meeting: bool) -> rx.Component:
         on_gone.append(RoomState.join_directly)
     return rx.fragment(
         room_bridge(
-            heartbeat_url="/api/heartbeat",
+            heartbeat_url="/_meet/heartbeat",
             on_gone=on_gone,
             on_shortcut=RoomState.toggle_own,
             on_update_own=RoomState.update_own,
-            beacon_url="/api/leave",
+            beacon_url="/_meet/leave",
             beacon_body=SessionState.beacon_body,
         ),
         roster_sync(),

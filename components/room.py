@@ -6,21 +6,26 @@ from collections.abc import Mapping
 
 import reflex as rx
 
-from components.ai import ai_controls
-from components.chat import chat_feed, chat_panel
-from components.cues import auto_mute_notice, debug_overlay, muted_hint, room_sounds
-from components.labels import format_label, merge
-from components.layout import CopyLinkButton, StageGrid
-from components.lobby import people_in_room
-from components.media import media_bridge, media_toasts, room_audio
-from components.media_controls import media_controls, settings_sheet
-from components.notices import room_notices
-from components.participant_tile import participant_tile
-from components.participants_panel import participants_panel
-from components.presence_bar import room_presence
-from components.room_view import RoomView
-from state.room import RoomState
-from state.session import SessionState
+from reflex_meet.components.ai import ai_controls
+from reflex_meet.components.chat import chat_feed, chat_panel
+from reflex_meet.components.cues import (
+    auto_mute_notice,
+    debug_overlay,
+    muted_hint,
+    room_sounds,
+)
+from reflex_meet.components.labels import format_label, merge
+from reflex_meet.components.layout import CopyLinkButton, StageGrid
+from reflex_meet.components.lobby import people_in_room
+from reflex_meet.components.media import media_bridge, media_toasts, room_audio
+from reflex_meet.components.media_controls import media_controls, settings_sheet
+from reflex_meet.components.notices import room_notices
+from reflex_meet.components.participant_tile import participant_tile
+from reflex_meet.components.participants_panel import participants_panel
+from reflex_meet.components.presence_bar import room_presence
+from reflex_meet.components.room_view import RoomView
+from reflex_meet.state.room import RoomState
+from reflex_meet.state.session import SessionState
 
 __all__ = ["room", "stage", "waiting_for_others"]
 
@@ -154,7 +159,7 @@ def room(labels: Mapping[str, str] | None = None) -> rx.Component:
         The room.
 
     Example:
-        >>> from components import room
+        >>> from reflex_meet.components import room
         >>> page = room(labels={"leave": "Hang up"})
     """
     text = merge(labels)

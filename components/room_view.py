@@ -26,14 +26,15 @@ from reflex_base.utils.imports import ImportVar
 from reflex_base.vars import VarData
 from reflex_base.vars.function import ArgsFunctionOperationBuilder, FunctionVar
 
-from core.roster import User
-from state.room import RoomState
-from state.roster_feed import RosterFeed
-from state.session import SessionState
+from reflex_meet.browser import shipped
+from reflex_meet.core.roster import User
+from reflex_meet.state.room import RoomState
+from reflex_meet.state.roster_feed import RosterFeed
+from reflex_meet.state.session import SessionState
 
 __all__ = ["RoomView", "RosterSync", "TileView", "roster_sync"]
 
-_LIBRARY = "$/public/meet/roster.jsx"
+_LIBRARY = shipped("roster.jsx")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -202,7 +203,7 @@ def roster_sync() -> rx.Component:
         The invisible component.
 
     Example:
-        >>> from components.room_view import roster_sync
+        >>> from reflex_meet.components.room_view import roster_sync
         >>> feed = roster_sync()
     """
     return RosterSync.create(

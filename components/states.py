@@ -7,7 +7,8 @@ from collections.abc import Mapping
 import reflex as rx
 from reflex_components_core.core.banner import has_too_many_connection_errors
 
-from components.labels import merge
+from reflex_meet.components.labels import merge
+from reflex_meet.core.paths import current as kit_paths
 
 __all__ = ["not_found_page", "offline_screen"]
 
@@ -70,7 +71,7 @@ def not_found_page(labels: Mapping[str, str] | None = None) -> rx.Component:
             rx.el.a(
                 rx.icon("house", size=18, aria_hidden="true"),
                 text["go_home"],
-                href="/",
+                href=kit_paths().home,
                 class_name="meet-button",
                 text_decoration="none",
                 data_testid="go-home",

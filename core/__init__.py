@@ -4,9 +4,9 @@ No Reflex, no clock, no randomness, no I/O: plain functions over frozen
 dataclasses, unit-tested in ``tests/unit``.
 """
 
-from core.problems import Problem, ProblemError
-from core.roster import Accepted, Refused, Room, Tracks, User, apply
-from core.validation import (
+from reflex_meet.core.problems import Problem, ProblemError
+from reflex_meet.core.roster import Accepted, Refused, Room, Tracks, User, apply
+from reflex_meet.core.validation import (
     normalise_room_name,
     safe_return_path,
     validate_display_name,

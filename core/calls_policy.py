@@ -19,9 +19,9 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from core.problems import Problem
-from core.roster import User
-from core.validation import validate_session_id
+from reflex_meet.core.problems import Problem
+from reflex_meet.core.roster import User
+from reflex_meet.core.validation import validate_session_id
 
 __all__ = [
     "MAX_SDP",

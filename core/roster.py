@@ -25,8 +25,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from core.problems import Problem
-from core.validation import (
+from reflex_meet.core.problems import Problem
+from reflex_meet.core.validation import (
     validate_bool,
     validate_display_name,
     validate_session_id,

@@ -25,7 +25,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from core.roster import User, user_to_wire
+from reflex_meet.core.roster import User, user_to_wire
 
 __all__ = [
     "LOG_BUDGET",

@@ -43,7 +43,7 @@ import unicodedata
 from dataclasses import dataclass
 from enum import Enum
 
-from core.problems import Problem
+from reflex_meet.core.problems import Problem
 
 __all__ = [
     "BIDI",

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from core.problems import Problem
-from core.text import TextRule, text_problem
+from reflex_meet.core.problems import Problem
+from reflex_meet.core.text import TextRule, text_problem
 
 __all__ = [
     "MAX_NAME_LENGTH",

@@ -1,6 +1,7 @@
 """A local fake of OpenAI's realtime WebRTC endpoint, for tests and demos.
 
-``python -m realtime_fake --port 0 --token T`` serves, on 127.0.0.1 only, the
+``python -m reflex_meet.realtime_fake --port 0 --token T``
+serves, on 127.0.0.1 only, the
 same HTTP contract as the real endpoint (``POST /v1/realtime?model=&voice=&
 instructions=`` with an SDP offer, ``Content-Type: application/sdp`` and
 ``Authorization: Bearer T`` → 201 with the SDP answer) and answers with a real

@@ -1,6 +1,7 @@
 """Command line of the fake realtime endpoint.
 
-``python -m realtime_fake --port 0 --token TOKEN`` (or ``REALTIME_FAKE_TOKEN``)
+``python -m reflex_meet.realtime_fake --port 0 --token TOKEN``
+(or ``REALTIME_FAKE_TOKEN``)
 prints ``realtime fake listening on http://127.0.0.1:PORT/v1/realtime`` once
 ready, logs to stderr and stops on SIGTERM/SIGINT. It binds loopback only.
 """
@@ -17,14 +18,14 @@ import sys
 
 from aiohttp import web
 
-from realtime_fake.server import FakeConfig, create_app
-from sfu.aiortc_hooks import use_loopback_ice
+from reflex_meet.realtime_fake.server import FakeConfig, create_app
+from reflex_meet.sfu.aiortc_hooks import use_loopback_ice
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Parses the command line (refuses a non-loopback host or no token)."""
     parser = argparse.ArgumentParser(
-        prog="python -m realtime_fake",
+        prog="python -m reflex_meet.realtime_fake",
         description="Local fake of the OpenAI realtime WebRTC endpoint.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="a loopback address")

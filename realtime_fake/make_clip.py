@@ -1,6 +1,6 @@
 """Synthesises the fake's spoken reply, ``reply.wav`` (run once; output committed).
 
-``python -m realtime_fake.make_clip`` writes a 1.3 s, 16 kHz mono clip: five
+``python -m reflex_meet.realtime_fake.make_clip`` writes a 1.3 s, 16 kHz mono clip: five
 voiced syllables (a glottal pulse train with a falling pitch, shaped by two
 vowel formants), the cadence of a short spoken sentence. It is deterministic,
 so re-running it reproduces the committed file byte for byte.

@@ -33,7 +33,7 @@ from aiortc import (
 )
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
-from realtime_fake.voice import Listener, ReplyTrack, frame_rms, load_clip
+from reflex_meet.realtime_fake.voice import Listener, ReplyTrack, frame_rms, load_clip
 
 logger = logging.getLogger("realtime_fake")
 

@@ -32,16 +32,16 @@ from alembic.script import ScriptDirectory
 from reflex import model as rx_model
 from sqlmodel import Session
 
-import records.models  # noqa: F401  (registers the tables)
+import reflex_meet.records.models  # noqa: F401  (registers the tables)
 from alembic import command
-from records.settings import (
+from reflex_meet.records.settings import (
     database_url,
     ensure_sqlite_folder,
     is_postgres,
     normalise_database_url,
     sqlite_path,
 )
-from records.versioning import VERSION_TABLE, adopt_legacy_version
+from reflex_meet.records.versioning import VERSION_TABLE, adopt_legacy_version
 
 __all__ = [
     "ROOT",
@@ -62,6 +62,8 @@ __all__ = [
 
 logger = logging.getLogger("meet.records")
 
+# The folder holding ``records/`` and ``alembic/``: the repository, or the
+# installed ``reflex_meet`` package (the wheel keeps the same layout).
 ROOT = Path(__file__).resolve().parent.parent
 # pg_advisory_xact_lock key shared by every process migrating this schema.
 _MIGRATION_LOCK_KEY = 0x6D656574  # "meet"
@@ -151,10 +153,12 @@ def alembic_config(url: str | None = None) -> Config:
         url: The database URL (default: :func:`current_url`).
 
     Returns:
-        The configuration (``alembic.ini``, scripts in ``alembic/``).
+        The configuration (scripts in ``alembic/``).
     """
     url = _resolve(url)
-    config = Config(str(ROOT / "alembic.ini"))
+    # No alembic.ini: it is the command line's; the installed kit has none.
+    config = Config()
+    config.set_main_option("path_separator", "os")
     config.set_main_option("script_location", str(ROOT / "alembic"))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     config.attributes["skip_logging_config"] = True
@@ -185,9 +189,7 @@ def current_revision(url: str | None = None) -> str | None:
 
 def _context(connection: sa.Connection) -> MigrationContext:
     """A migration context reading the kit's own version table."""
-    return MigrationContext.configure(
-        connection, opts={"version_table": VERSION_TABLE}
-    )
+    return MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
 
 
 @contextlib.contextmanager

@@ -1,18 +1,18 @@
 """HTTP routes of the records (mounted beside the app by ``app/api.py``).
 
-* ``POST /api/bug-report`` ``{"text", "diagnostics"}`` → 201 ``{"reference"}``.
-* ``POST /api/track-report`` ``{"room", "participant", "key", "trackId",
+* ``POST /_meet/bug-report`` ``{"text", "diagnostics"}`` → 201 ``{"reference"}``.
+* ``POST /_meet/track-report`` ``{"room", "participant", "key", "trackId",
   "meetingId"}`` → 201 ``{"id"}``; the tab proves itself with its leave key
-  like ``/api/heartbeat`` (403 ``not_in_room`` otherwise).
-* ``GET /api/meetings/{id}`` and ``GET /api/bug-reports/{reference}``:
+  like ``/_meet/heartbeat`` (403 ``not_in_room`` otherwise).
+* ``GET /_meet/meetings/{id}`` and ``GET /_meet/bug-reports/{reference}``:
   ``Authorization: Bearer $MEET_ADMIN_TOKEN`` (401 ``unauthorized``; 503
   ``admin_disabled`` when the variable is unset); 404 ``not_found``.
-* ``GET /api/health`` → 200 ``{"status": "ok", "database": "ok"}`` or 503.
+* ``GET /_meet/health`` → 200 ``{"status": "ok", "database": "ok"}`` or 503.
 
 Bodies are JSON objects of at most 64 KB, read and refused with the codes of
 :mod:`app.http` (``payload_too_large``, ``invalid_json``, ``invalid_body``; a
 missing or invalid field is 422 with the field's Problem code and
-``"field"``). Unknown fields are ignored (as by ``/api/heartbeat``). Errors
+``"field"``). Unknown fields are ignored (as by ``/_meet/heartbeat``). Errors
 are ``{"error": {"code", "description"}}`` and store nothing.
 """
 
@@ -28,7 +28,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.routing import Route
 
-from app.http import (
+from reflex_meet.app.http import (
     HttpError,
     JSONResponse,
     api_endpoint,
@@ -36,10 +36,10 @@ from app.http import (
     read_json_object,
     require_field,
 )
-from core.problems import Problem, ProblemError
-from core.validation import normalise_room_name, validate_tab_key
-from records import db, store
-from records.validation import (
+from reflex_meet.core.problems import Problem, ProblemError
+from reflex_meet.core.validation import normalise_room_name, validate_tab_key
+from reflex_meet.records import db, store
+from reflex_meet.records.validation import (
     validate_bug_text,
     validate_diagnostics,
     validate_meeting_id,
@@ -47,8 +47,8 @@ from records.validation import (
     validate_reference,
     validate_track_id,
 )
-from security import rate_limits
-from security.http_limits import too_many
+from reflex_meet.security import rate_limits
+from reflex_meet.security.http_limits import too_many
 
 __all__ = ["MAX_BODY", "TabVerifier", "record_routes"]
 
@@ -208,9 +208,9 @@ def record_routes(
         )
 
     return [
-        Route("/api/bug-report", bug_report, methods=["POST"]),
-        Route("/api/track-report", track_report, methods=["POST"]),
-        Route("/api/meetings/{meeting_id}", meeting, methods=["GET"]),
-        Route("/api/bug-reports/{reference}", bug, methods=["GET"]),
-        Route("/api/health", health, methods=["GET"]),
+        Route("/_meet/bug-report", bug_report, methods=["POST"]),
+        Route("/_meet/track-report", track_report, methods=["POST"]),
+        Route("/_meet/meetings/{meeting_id}", meeting, methods=["GET"]),
+        Route("/_meet/bug-reports/{reference}", bug, methods=["GET"]),
+        Route("/_meet/health", health, methods=["GET"]),
     ]

@@ -21,11 +21,11 @@ from typing import Any
 
 from sqlmodel import Session
 
-from core import roster
-from core.problems import Problem, ProblemError
-from records import db, store
-from records.validation import validate_chat_text
-from security import rate_limits
+from reflex_meet.core import roster
+from reflex_meet.core.problems import Problem, ProblemError
+from reflex_meet.records import db, store
+from reflex_meet.records.validation import validate_chat_text
+from reflex_meet.security import rate_limits
 
 __all__ = [
     "chat_history",

@@ -18,9 +18,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from core.problems import Problem, ProblemError
-from core.validation import normalise_room_name, room_id_from_bytes
-from records.models import (
+from reflex_meet.core.problems import Problem, ProblemError
+from reflex_meet.core.validation import normalise_room_name, room_id_from_bytes
+from reflex_meet.records.models import (
     Attendance,
     BugReport,
     CallFeedback,
@@ -28,7 +28,7 @@ from records.models import (
     Meeting,
     TrackReport,
 )
-from records.validation import (
+from reflex_meet.records.validation import (
     validate_app_version,
     validate_bug_text,
     validate_chat_text,

@@ -11,9 +11,9 @@ import json
 import re
 import uuid
 
-from core.problems import Problem
-from core.text import find_lone_surrogate, text_problem
-from core.validation import (
+from reflex_meet.core.problems import Problem
+from reflex_meet.core.text import find_lone_surrogate, text_problem
+from reflex_meet.core.validation import (
     ROOM_ID_ALPHABET,
     validate_display_name,
     validate_track_id,

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
 
-from records.models import TABLE_PREFIX
+from reflex_meet.records.models import TABLE_PREFIX
 
 __all__ = [
     "ADOPTED_REVISION",

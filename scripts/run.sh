@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Set up (idempotent) and serve the app in production mode on 127.0.0.1.
 #   scripts/run.sh [PORT]        default port 3000 (or $PORT)
-# Without CALLS_APP_ID/CALLS_APP_SECRET the local Calls stand-in (python -m sfu)
+# Without CALLS_APP_ID/CALLS_APP_SECRET the local Calls stand-in (python -m reflex_meet.sfu)
 # is started on 127.0.0.1 too, with a fresh secret, and stopped on exit.
 # MEET_FAKE_AI=1 (without OPENAI_API_TOKEN) starts the local fake of the OpenAI
-# realtime endpoint (python -m realtime_fake) the same way, for the AI
+# realtime endpoint (python -m reflex_meet.realtime_fake) the same way, for the AI
 # participant with no account: it answers speech with a short synthesised clip.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -30,7 +30,7 @@ if [[ -z "${CALLS_APP_ID:-}" && -z "${CALLS_APP_SECRET:-}" ]]; then
   mkdir -p "$(dirname "$STANDIN_LOG")"
   FIFO=$(mktemp -u)
   mkfifo "$FIFO"
-  setsid python -m sfu --host 127.0.0.1 --port "${STANDIN_PORT:-0}" \
+  setsid python -m reflex_meet.sfu --host 127.0.0.1 --port "${STANDIN_PORT:-0}" \
     --app-id "$LOCAL_CALLS_APP_ID" --app-secret="$LOCAL_CALLS_SECRET" \
     >"$FIFO" 2>"$STANDIN_LOG" &
   STANDIN_PID=$!
@@ -46,7 +46,7 @@ if [[ "${MEET_FAKE_AI:-}" == "1" && -z "${OPENAI_API_TOKEN:-}" ]]; then
   mkdir -p "$(dirname "$FAKE_AI_LOG")"
   FIFO=$(mktemp -u)
   mkfifo "$FIFO"
-  REALTIME_FAKE_TOKEN=$OPENAI_API_TOKEN setsid python -m realtime_fake \
+  REALTIME_FAKE_TOKEN=$OPENAI_API_TOKEN setsid python -m reflex_meet.realtime_fake \
     --host 127.0.0.1 --port "${FAKE_AI_PORT:-0}" >"$FIFO" 2>"$FAKE_AI_LOG" &
   FAKE_AI_PID=$!
   read -r -t 30 READY <"$FIFO" || { echo "[run] the fake AI endpoint did not start; see $FAKE_AI_LOG" >&2; exit 1; }

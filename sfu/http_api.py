@@ -16,10 +16,10 @@ from typing import Any
 
 from aiohttp import web
 
-from sfu import errors, payloads
-from sfu.config import SfuConfig
-from sfu.registry import SessionRegistry
-from sfu.sessions import Session
+from reflex_meet.sfu import errors, payloads
+from reflex_meet.sfu.config import SfuConfig
+from reflex_meet.sfu.registry import SessionRegistry
+from reflex_meet.sfu.sessions import Session
 
 logger = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sfu.errors import invalid_params
+from reflex_meet.sfu.errors import invalid_params
 
 MAX_TRACKS_PER_CALL = 64
 

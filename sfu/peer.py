@@ -32,7 +32,7 @@ from aiortc import (
 )
 from aiortc.rtcconfiguration import RTCBundlePolicy
 
-from sfu import aiortc_hooks, sdp_numbering
+from reflex_meet.sfu import aiortc_hooks, sdp_numbering
 
 logger = logging.getLogger(__name__)
 

@@ -10,9 +10,9 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
-from sfu import errors
-from sfu.config import SfuConfig
-from sfu.sessions import Session
+from reflex_meet.sfu import errors
+from reflex_meet.sfu.config import SfuConfig
+from reflex_meet.sfu.sessions import Session
 
 logger = logging.getLogger(__name__)
 

@@ -26,12 +26,17 @@ from typing import Any
 
 from aiortc import RTCRtpTransceiver
 
-from sfu import aiortc_hooks, errors, sdp_numbering
-from sfu.config import SfuConfig
-from sfu.forwarding import FeedTrack, RelayedTrack, TrackRelay
-from sfu.payloads import CloseItem, LocalTrackItem, RemoteTrackItem, UpdateItem
-from sfu.peer import SdpError, SfuPeer
-from sfu.tracks import LocalTrack, RemoteTrack
+from reflex_meet.sfu import aiortc_hooks, errors, sdp_numbering
+from reflex_meet.sfu.config import SfuConfig
+from reflex_meet.sfu.forwarding import FeedTrack, RelayedTrack, TrackRelay
+from reflex_meet.sfu.payloads import (
+    CloseItem,
+    LocalTrackItem,
+    RemoteTrackItem,
+    UpdateItem,
+)
+from reflex_meet.sfu.peer import SdpError, SfuPeer
+from reflex_meet.sfu.tracks import LocalTrack, RemoteTrack
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from aiortc import RTCRtpTransceiver
 
-from sfu.forwarding import FeedTrack, RelayedTrack, TrackRelay
+from reflex_meet.sfu.forwarding import FeedTrack, RelayedTrack, TrackRelay
 
 
 @dataclass

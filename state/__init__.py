@@ -1,14 +1,14 @@
 """Reflex state classes of the meeting app (thin: the rules live in ``core``)."""
 
-from state.ai import AiState
-from state.chat import ChatState
-from state.feedback import FeedbackState
-from state.media import MediaState
-from state.presence import RoomPresence
-from state.profile import ProfileState
-from state.room import RoomState
-from state.roster_feed import RosterFeed
-from state.session import SessionState
+from reflex_meet.state.ai import AiState
+from reflex_meet.state.chat import ChatState
+from reflex_meet.state.feedback import FeedbackState
+from reflex_meet.state.media import MediaState
+from reflex_meet.state.presence import RoomPresence
+from reflex_meet.state.profile import ProfileState
+from reflex_meet.state.room import RoomState
+from reflex_meet.state.roster_feed import RosterFeed
+from reflex_meet.state.session import SessionState
 
 __all__ = [
     "AiState",

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 import reflex as rx
 from reflex.istate.manager.token import BaseStateToken
 
-from calls.ai import (
+from reflex_meet.calls.ai import (
     DEFAULT_INSTRUCTIONS,
     DEFAULT_VOICE,
     AiError,
@@ -33,15 +33,15 @@ from calls.ai import (
     invite,
     is_alive,
 )
-from core import roster
-from core.problems import Problem
-from core.roster import User
-from state import background, membership
-from state.ai_backend import ai_config
-from state.calls_backend import calls_client
-from state.registered_app import registered_app
-from state.room import RoomState, read_room, room_state_token
-from state.session import SessionState
+from reflex_meet.core import roster
+from reflex_meet.core.problems import Problem
+from reflex_meet.core.roster import User
+from reflex_meet.state import background, membership
+from reflex_meet.state.ai_backend import ai_config
+from reflex_meet.state.calls_backend import calls_client
+from reflex_meet.state.registered_app import registered_app
+from reflex_meet.state.room import RoomState, read_room, room_state_token
+from reflex_meet.state.session import SessionState
 
 __all__ = ["AI_NAME", "AiState", "drop_ai_if_gone"]
 

@@ -6,7 +6,7 @@ import logging
 import os
 from functools import cache
 
-from calls.ai import AiConfig, describe_ai, load_ai_config
+from reflex_meet.calls.ai import AiConfig, describe_ai, load_ai_config
 
 __all__ = ["ai_config", "ai_enabled", "log_ai_backend"]
 

@@ -7,9 +7,9 @@ import logging
 import os
 from functools import cache
 
-from calls.client import CallsClient
-from calls.config import CallsConfig, describe, load_config
-from calls.ice import IceServerSource, load_turn_config
+from reflex_meet.calls.client import CallsClient
+from reflex_meet.calls.config import CallsConfig, describe, load_config
+from reflex_meet.calls.ice import IceServerSource, load_turn_config
 
 __all__ = ["calls_client", "calls_config", "ice_servers", "log_backend"]
 

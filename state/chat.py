@@ -27,12 +27,12 @@ from typing import Any
 import reflex as rx
 from reflex.istate.manager.token import BaseStateToken
 
-from core.problems import Problem
-from records import service
-from state import presence
-from state.registered_app import registered_app
-from state.room import RoomState
-from state.session import SessionState
+from reflex_meet.core.problems import Problem
+from reflex_meet.records import service
+from reflex_meet.state import presence
+from reflex_meet.state.registered_app import registered_app
+from reflex_meet.state.room import RoomState
+from reflex_meet.state.session import SessionState
 
 __all__ = ["ChatState", "chat_view"]
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import reflex as rx
 
-from core.problems import Problem
-from core.version import APP_VERSION
-from records import service
-from state.profile import ProfileState
-from state.session import SessionState
+from reflex_meet.core.paths import current as kit_paths
+from reflex_meet.core.problems import Problem
+from reflex_meet.core.version import APP_VERSION
+from reflex_meet.records import service
+from reflex_meet.state.profile import ProfileState
+from reflex_meet.state.session import SessionState
 
 __all__ = ["FeedbackState"]
 
@@ -29,7 +30,7 @@ class FeedbackState(rx.State):
         """
         session = await self.get_state(SessionState)
         if not session.last_meeting_id:
-            return rx.redirect("/")
+            return rx.redirect(kit_paths().home)
         self.meeting_id = session.last_meeting_id
         self.error_code = self.error = ""
         return None
@@ -45,7 +46,7 @@ class FeedbackState(rx.State):
             Home with a thank-you toast, or None with an error shown.
         """
         if not self.meeting_id:
-            return rx.redirect("/")
+            return rx.redirect(kit_paths().home)
         answer = form.get("issues") if isinstance(form, dict) else None
         if answer not in ("yes", "no"):
             # The page words it from its labels (components/feedback.py).
@@ -76,4 +77,4 @@ class FeedbackState(rx.State):
         if thanks:  # the home page thanks them, in its own words (labels)
             profile = await self.get_state(ProfileState)
             profile.thank_next = True
-        return [rx.redirect("/")]
+        return [rx.redirect(kit_paths().home)]

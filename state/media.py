@@ -22,16 +22,16 @@ from collections.abc import AsyncIterator
 import reflex as rx
 from reflex.istate.manager.token import BaseStateToken
 
-from calls.errors import CallsError, CallsInvalidRequestError
-from core import roster
-from core.calls_policy import CallsOperation, authorise, room_track_ids
-from core.problems import Problem
-from core.roster import User
-from security import rate_limits
-from state.calls_backend import calls_client, ice_servers
-from state.registered_app import registered_app
-from state.room import RoomState, read_room, room_state_token
-from state.session import SessionState
+from reflex_meet.calls.errors import CallsError, CallsInvalidRequestError
+from reflex_meet.core import roster
+from reflex_meet.core.calls_policy import CallsOperation, authorise, room_track_ids
+from reflex_meet.core.problems import Problem
+from reflex_meet.core.roster import User
+from reflex_meet.security import rate_limits
+from reflex_meet.state.calls_backend import calls_client, ice_servers
+from reflex_meet.state.registered_app import registered_app
+from reflex_meet.state.room import RoomState, read_room, room_state_token
+from reflex_meet.state.session import SessionState
 
 __all__ = ["MediaState", "reply_script", "valid_request_id"]
 

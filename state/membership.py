@@ -29,12 +29,12 @@ from dataclasses import dataclass
 
 from reflex.istate.manager.token import BaseStateToken
 
-from calls.client import MAX_TRACKS_PER_CALL
-from calls.errors import CallsError
-from core import roster
-from state import background, presence
-from state.calls_backend import calls_client
-from state.registered_app import registered_app
+from reflex_meet.calls.client import MAX_TRACKS_PER_CALL
+from reflex_meet.calls.errors import CallsError
+from reflex_meet.core import roster
+from reflex_meet.state import background, presence
+from reflex_meet.state.calls_backend import calls_client
+from reflex_meet.state.registered_app import registered_app
 
 __all__ = ["Departure", "apply_to_room", "schedule_release", "sweep_room"]
 
@@ -91,9 +91,9 @@ async def _release(departure: Departure) -> None:
 async def _detach_tab(departure: Departure) -> None:
     """Unlink a tab from the room and clear its place in it."""
     # Imported here: these states import this module.
-    from state.media import MediaState
-    from state.room import RoomState, room_state_token
-    from state.session import SessionState
+    from reflex_meet.state.media import MediaState
+    from reflex_meet.state.room import RoomState, room_state_token
+    from reflex_meet.state.session import SessionState
 
     tab = BaseStateToken(ident=departure.client_token, cls=SessionState)
     async with registered_app().modify_state(tab) as root:
@@ -129,7 +129,7 @@ async def _detach_tab(departure: Departure) -> None:
 
 async def _in_roster(departure: Departure) -> bool:
     """Whether the participant is in the room's roster again (read, no lock)."""
-    from state.room import read_room
+    from reflex_meet.state.room import read_room
 
     users = (await read_room(departure.room))._plain_users()
     return any(user.id == departure.participant_id for user in users)
@@ -192,7 +192,7 @@ async def apply_to_room(
     Returns:
         Members with no recorded heartbeat (they count as fresh).
     """
-    from state.room import RoomState, room_state_token
+    from reflex_meet.state.room import RoomState, room_state_token
 
     async with registered_app().modify_state(room_state_token(room)) as root:
         room_state = await root.get_state(RoomState)
@@ -218,7 +218,7 @@ async def sweep_room(
             record (reads the whole room: the background sweeper does it,
             heartbeats, many per second in a big room, do not).
     """
-    from state.room import read_room
+    from reflex_meet.state.room import read_room
 
     cutoff = now - roster.HEARTBEAT_TIMEOUT
     stale = {pid for pid, at in seen.items() if at < cutoff}

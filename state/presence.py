@@ -3,7 +3,7 @@
 Every change to ``RoomState`` is sent to every member, and in Reflex 0.10 any
 websocket event of a room member (even a private one) re-sends ~3 KB of
 router and computed vars to every other member. So heartbeats are plain HTTP
-requests (``POST /api/heartbeat``), and their times live in
+requests (``POST /_meet/heartbeat``), and their times live in
 :class:`RoomPresence`, a Reflex state stored under a synthetic per-room token
 that no browser owns: persisted by Reflex's state manager (disk or Redis, so
 several workers share it). A heartbeat costs the other members nothing; only
@@ -15,8 +15,8 @@ from __future__ import annotations
 import reflex as rx
 from reflex.istate.manager.token import BaseStateToken
 
-from security.tokens import check_tab_key, presence_token
-from state.registered_app import registered_app
+from reflex_meet.security.tokens import check_tab_key, presence_token
+from reflex_meet.state.registered_app import registered_app
 
 __all__ = [
     "RoomPresence",

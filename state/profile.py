@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import urllib.parse
 
 import reflex as rx
 
-from core.problems import Problem
-from core.validation import (
+from reflex_meet.core.paths import current as kit_paths
+from reflex_meet.core.problems import Problem
+from reflex_meet.core.validation import (
     normalise_room_name,
     room_id_from_bytes,
     safe_return_path,
@@ -95,7 +95,7 @@ class ProfileState(rx.State):
         """
         if not self._accept_name(self.name_draft):
             return None
-        return rx.redirect(f"/{room_id_from_bytes(os.urandom(8))}")
+        return rx.redirect(kit_paths().lobby(room_id_from_bytes(os.urandom(8))))
 
     @rx.event
     def join_room(self, form: object) -> rx.event.EventSpec | None:
@@ -117,7 +117,7 @@ class ProfileState(rx.State):
         self.room_error_detail = ""
         if not named:
             return None
-        return rx.redirect(f"/{room}")
+        return rx.redirect(kit_paths().lobby(room))
 
     @rx.event
     def set_editing_name(self, open_: object) -> None:
@@ -146,7 +146,7 @@ class ProfileState(rx.State):
             return
         self.name_draft = self.display_name
         self.editing_name = False
-        from state.room import RoomState  # imports this module
+        from reflex_meet.state.room import RoomState  # imports this module
 
         room = await self.get_state(RoomState)
         await room._rename_self(self.display_name)
@@ -160,5 +160,6 @@ class ProfileState(rx.State):
         """
         if self.has_name:
             return None
-        here = safe_return_path(self.router.url.path) or "/"
-        return rx.redirect(f"/?next={urllib.parse.quote(here, safe='/')}")
+        paths = kit_paths()
+        here = safe_return_path(self.router.url.path) or paths.home
+        return rx.redirect(paths.home_returning_to(here))

@@ -4,15 +4,32 @@ from __future__ import annotations
 
 import reflex as rx
 
-__all__ = ["registered_app"]
+__all__ = ["register", "registered_app"]
+
+_app: rx.App | None = None
+
+
+def register(app: rx.App) -> None:
+    """Remember the app the kit is part of (``add_pages`` / ``install`` do).
+
+    Args:
+        app: The host's (or this repository's) Reflex app.
+    """
+    global _app
+    _app = app
 
 
 def registered_app() -> rx.App:
-    """Return the app registered in ``app.app`` (imported late: import cycle).
+    """Return the app whose state manager serves every token.
+
+    The app given to :func:`register`; without it, the app Reflex itself
+    loads from ``rxconfig.py`` (never a module named here).
 
     Returns:
         The app whose state manager and ``modify_state`` serve every token.
     """
-    from app.app import app
+    if _app is not None:
+        return _app
+    from reflex.utils import prerequisites
 
-    return app
+    return prerequisites.get_and_validate_app().app

@@ -22,17 +22,18 @@ from typing import Any
 import reflex as rx
 from reflex.istate.manager.token import BaseStateToken
 
-from core import roster, roster_feed
-from core.problems import Problem
-from core.roster import User
-from core.validation import normalise_room_name, validate_display_name
-from records import service
-from security.tokens import ROOM_TOKEN_PREFIX, room_token, tab_key
-from state import membership, presence
-from state.profile import ProfileState
-from state.registered_app import registered_app
-from state.roster_feed import RosterFeed, schedule_own_entries
-from state.session import SessionState
+from reflex_meet.core import roster, roster_feed
+from reflex_meet.core.paths import current as kit_paths
+from reflex_meet.core.problems import Problem
+from reflex_meet.core.roster import User
+from reflex_meet.core.validation import normalise_room_name, validate_display_name
+from reflex_meet.records import service
+from reflex_meet.security.tokens import ROOM_TOKEN_PREFIX, room_token, tab_key
+from reflex_meet.state import membership, presence
+from reflex_meet.state.profile import ProfileState
+from reflex_meet.state.registered_app import registered_app
+from reflex_meet.state.roster_feed import RosterFeed, schedule_own_entries
+from reflex_meet.state.session import SessionState
 
 __all__ = [
     "ROOM_TOKEN_PREFIX",
@@ -313,10 +314,11 @@ class RoomState(rx.SharedState):
             profile = await self.get_state(ProfileState)
             profile.room_error = room.code
             profile.room_error_detail = room.description
-            return rx.redirect("/")
+            return rx.redirect(kit_paths().home)
         if room != raw:
-            suffix = self.router.url.path[len(raw) + 1 :]
-            return rx.redirect(f"/{room}{suffix}")
+            paths = kit_paths()
+            suffix = paths.room_suffix(self.router.url.path, raw)
+            return rx.redirect(paths.lobby(room) + suffix)
         profile = await self.get_state(ProfileState)
         name = validate_display_name(profile.display_name)
         if isinstance(name, Problem):
@@ -368,7 +370,7 @@ class RoomState(rx.SharedState):
             actor=actor,
         )
         session = await self.get_state(SessionState)
-        return rx.redirect(f"/{session.room}/room")
+        return rx.redirect(kit_paths().meeting(session.room))
 
     @rx.event
     async def join_directly(self) -> None:
@@ -388,7 +390,7 @@ class RoomState(rx.SharedState):
 
     async def _leave_linked(self, session: SessionState) -> None:
         """Take this tab out of its room: roster, presence, link, Calls session."""
-        from state.media import MediaState  # imports this module
+        from reflex_meet.state.media import MediaState  # imports this module
 
         self._apply(roster.Leave(user_id=session.participant_id), actor="")
         await presence.forget(session.room, {session.participant_id})
@@ -423,8 +425,8 @@ class RoomState(rx.SharedState):
             await self._leave_linked(session)
         if meeting:
             session.last_meeting_id = meeting
-            return rx.redirect("/feedback")
-        return rx.redirect("/")
+            return rx.redirect(kit_paths().feedback)
+        return rx.redirect(kit_paths().home)
 
     # ---- changing one's own entry ----------------------------------------
 

@@ -17,11 +17,11 @@ from typing import Any
 import reflex as rx
 from reflex.istate.manager.token import BaseStateToken
 
-from core.roster import user_to_wire
-from security.tokens import room_token
-from state import background
-from state.registered_app import registered_app
-from state.session import SessionState
+from reflex_meet.core.roster import user_to_wire
+from reflex_meet.security.tokens import room_token
+from reflex_meet.state import background
+from reflex_meet.state.registered_app import registered_app
+from reflex_meet.state.session import SessionState
 
 __all__ = ["RosterFeed", "schedule_own_entries"]
 
@@ -39,7 +39,7 @@ class RosterFeed(rx.State):
     @rx.event
     async def resync(self) -> None:
         """Send this tab the shared roster of its room again."""
-        from state.room import RoomState  # imports this module
+        from reflex_meet.state.room import RoomState  # imports this module
 
         session = await self.get_state(SessionState)
         room = await self.get_state(RoomState)
@@ -69,7 +69,7 @@ def schedule_own_entries(room: str, tabs: dict[str, str]) -> list[asyncio.Task]:
 
 async def _deliver_own(room: str, participant_id: str, client_token: str) -> None:
     """Write a tab's own entry, as the room holds it now, into its feed."""
-    from state.room import read_room  # imports this module
+    from reflex_meet.state.room import read_room  # imports this module
 
     try:
         users = (await read_room(room))._plain_users()

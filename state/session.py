@@ -31,7 +31,7 @@ class SessionState(rx.State):
 
     @rx.var
     def beacon_body(self) -> str:
-        """The JSON the page-unload beacon posts to ``/api/leave``."""
+        """The JSON the page-unload beacon posts to ``/_meet/leave``."""
         if not self.room:
             return ""
         return json.dumps(

@@ -23,9 +23,9 @@ import asyncio
 import logging
 import time
 
-from records import service
-from state import membership, presence
-from state.ai import drop_ai_if_gone
+from reflex_meet.records import service
+from reflex_meet.state import membership, presence
+from reflex_meet.state.ai import drop_ai_if_gone
 
 __all__ = ["SWEEP_INTERVAL", "run", "sweep_once"]
 
@@ -35,7 +35,7 @@ SWEEP_INTERVAL = 5.0
 
 
 async def _current_meeting(room: str) -> str:
-    from state.room import read_room
+    from reflex_meet.state.room import read_room
 
     return (await read_room(room)).meeting_id
 

@@ -124,7 +124,7 @@ def start_reflex(
         port: Frontend and backend port.
         env: Its environment (see :func:`reflex_env`).
         handle: An open file for its output.
-        backend_only: Serve only the backend (events, ``/api``; no page is
+        backend_only: Serve only the backend (events, ``/_meet``; no page is
             built or served): enough for clients that speak the websocket.
         cwd: The Reflex app's folder (default: this project).
 
@@ -240,7 +240,7 @@ def redis_server(workdir: Path) -> Iterator[str]:
 
 @contextlib.contextmanager
 def calls_standin(log: Path, **options: str) -> Iterator[dict[str, str]]:
-    """Run the local Calls stand-in (``python -m sfu``) on a free port.
+    """Run the local Calls stand-in (``python -m reflex_meet.sfu``) on a free port.
 
     Args:
         log: Where its log goes.
@@ -254,7 +254,7 @@ def calls_standin(log: Path, **options: str) -> Iterator[dict[str, str]]:
     args = [
         sys.executable,
         "-m",
-        "sfu",
+        "reflex_meet.sfu",
         "--host",
         "127.0.0.1",
         "--port",
@@ -308,8 +308,25 @@ def standin_env(standin: dict[str, str]) -> dict[str, str]:
 APP_SETTINGS = ("CALLS_", "LOCAL_CALLS_", "TURN_", "OPENAI_", "MEET_LABELS_FILE")
 
 
+# Import the app (settings are checked) and run the kit's start-up lifespan
+# task (backends logged, database migrated), as a server starting would.
+_START_APP = """
+import asyncio
+import app.app
+from reflex_meet.app.mount import start_up
+
+
+async def main():
+    async with start_up():
+        pass
+
+
+asyncio.run(main())
+"""
+
+
 def import_app(env: dict[str, str]) -> subprocess.CompletedProcess:
-    """Import the Reflex app in a fresh interpreter (its start-up checks run).
+    """Start the Reflex app in a fresh interpreter, up to serving.
 
     Args:
         env: The settings to start with (any inherited app settings dropped).
@@ -319,7 +336,7 @@ def import_app(env: dict[str, str]) -> subprocess.CompletedProcess:
     """
     clean = {k: v for k, v in os.environ.items() if not k.startswith(APP_SETTINGS)}
     return subprocess.run(
-        [sys.executable, "-c", "import app.app"],
+        [sys.executable, "-c", _START_APP],
         cwd=ROOT,
         env={**clean, **env},
         capture_output=True,

@@ -1,6 +1,6 @@
 // "Report a bug": a dialog that sends the description with diagnostics
 // gathered here (room, meeting, own roster entry, the last 100 Calls
-// request/response entries with SDP shortened, browser) to /api/bug-report.
+// request/response entries with SDP shortened, browser) to /_meet/bug-report.
 // Plain HTTP: a report costs the room nothing.
 import { useRef, useState } from "react";
 import { fill } from "./text.js";
@@ -41,7 +41,7 @@ export function BugReportButton({ labels, room, meetingId, me, appVersion, url }
     event.preventDefault();
     setState({ kind: "sending" });
     try {
-      const response = await fetch(url || "/api/bug-report", {
+      const response = await fetch(url || "/_meet/bug-report", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify({ text: description, diagnostics: gatherDiagnostics({ room, meetingId, me, appVersion }) }),

@@ -26,7 +26,7 @@ FAKE_TOKEN = "fake-openai-token-for-tests"
 
 @dataclass
 class FakeProcess:
-    """A running ``python -m realtime_fake``."""
+    """A running ``python -m reflex_meet.realtime_fake``."""
 
     proc: subprocess.Popen
     url: str
@@ -48,7 +48,7 @@ def start_fake(*flags: str, timeout: float = 20.0) -> FakeProcess:
     log = Path(tempfile.mkstemp(prefix="realtime-fake-", suffix=".log")[1])
     with log.open("wb") as stderr:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "realtime_fake", "--port", "0", *flags],
+            [sys.executable, "-m", "reflex_meet.realtime_fake", "--port", "0", *flags],
             cwd=ROOT,
             env={**os.environ, "REALTIME_FAKE_TOKEN": FAKE_TOKEN},
             stdout=subprocess.PIPE,

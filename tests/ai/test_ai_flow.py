@@ -10,7 +10,7 @@ from array import array
 import httpx
 import pytest
 
-from calls.ai import (
+from reflex_meet.calls.ai import (
     AI_TRACK_NAME,
     AiConfig,
     AiError,
@@ -20,9 +20,9 @@ from calls.ai import (
     is_alive,
     remove,
 )
-from calls.client import CallsClient
-from calls.config import CallsConfig
-from realtime_fake.voice import frame_rms
+from reflex_meet.calls.client import CallsClient
+from reflex_meet.calls.config import CallsConfig
+from reflex_meet.realtime_fake.voice import frame_rms
 from tests.ai.ai_support import FAKE_TOKEN, SpeechLikeTrack, start_fake, stop_fake
 from tests.sfu.sfu_support import APP_ID, SECRET, clients
 from tests.support import free_port

@@ -11,14 +11,14 @@ import pytest
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError
 
-from realtime_fake.voice import (
+from reflex_meet.realtime_fake.voice import (
     MIN_VOICED_FRAMES,
     Listener,
     ReplyTrack,
     frame_rms,
     load_clip,
 )
-from sfu import aiortc_hooks
+from reflex_meet.sfu import aiortc_hooks
 from tests.ai.ai_support import FAKE_TOKEN, SpeechLikeTrack
 
 aiortc_hooks.use_loopback_ice()

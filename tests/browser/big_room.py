@@ -42,9 +42,9 @@ from aiortc import (
 from aiortc.mediastreams import MediaStreamTrack
 from aiortc.rtcconfiguration import RTCBundlePolicy
 
-from sfu import aiortc_hooks
-from state.media import MediaState
-from state.room import RoomState
+from reflex_meet.sfu import aiortc_hooks
+from reflex_meet.state.media import MediaState
+from reflex_meet.state.room import RoomState
 from tests.browser.attack.raw_client import RawClient
 
 __all__ = [

@@ -2,7 +2,7 @@
 
 Every route answers errors in one shape with one code per fault (app/http.py):
 bad bodies, oversized bodies (refused while reading), wrong methods, unknown
-/api paths and lone surrogates, and none of it leaves a traceback in the log.
+/_meet paths and lone surrogates, and none of it leaves a traceback in the log.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def clean_log(app_server):
     assert "Traceback" not in added, added[-3000:]
 
 
-@pytest.mark.parametrize("route", ["/api/heartbeat", "/api/leave"])
+@pytest.mark.parametrize("route", ["/_meet/heartbeat", "/_meet/leave"])
 @pytest.mark.parametrize(
     ("body", "status", "code", "field"),
     [
@@ -111,7 +111,7 @@ def test_bad_input_is_refused(app_server, clean_log, route, body, status, code, 
 
 def test_unknown_tab_heartbeat_is_told_to_enter_again(app_server):
     body = json.dumps({"room": "nobody-here", "participant": "p", "key": "k"})
-    status, payload = post(app_server["url"] + "/api/heartbeat", body.encode())
+    status, payload = post(app_server["url"] + "/_meet/heartbeat", body.encode())
     assert status == 410
     assert payload["error"]["code"] == "not_in_room"
 
@@ -122,13 +122,13 @@ def test_unknown_tab_heartbeat_is_told_to_enter_again(app_server):
 @pytest.mark.parametrize(
     ("method", "path", "allow"),
     [
-        ("GET", "/api/heartbeat", "POST"),
-        ("PUT", "/api/leave", "POST"),
-        ("GET", "/api/bug-report", "POST"),
-        ("DELETE", "/api/track-report", "POST"),
-        ("POST", "/api/health", "GET, HEAD"),
-        ("DELETE", "/api/bug-reports/abcdefgh", "GET, HEAD"),
-        ("PATCH", "/api/meetings/x", "GET, HEAD"),
+        ("GET", "/_meet/heartbeat", "POST"),
+        ("PUT", "/_meet/leave", "POST"),
+        ("GET", "/_meet/bug-report", "POST"),
+        ("DELETE", "/_meet/track-report", "POST"),
+        ("POST", "/_meet/health", "GET, HEAD"),
+        ("DELETE", "/_meet/bug-reports/abcdefgh", "GET, HEAD"),
+        ("PATCH", "/_meet/meetings/x", "GET, HEAD"),
     ],
 )
 def test_wrong_methods_answer_json_405(app_server, clean_log, method, path, allow):
@@ -142,12 +142,12 @@ def test_wrong_methods_answer_json_405(app_server, clean_log, method, path, allo
 @pytest.mark.parametrize(
     "path",
     [
-        "/api",
-        "/api/",
-        "/api/nothing",
-        "/api/heartbeat/extra",
-        "/api/_event",
-        "/api/%00",
+        "/_meet",
+        "/_meet/",
+        "/_meet/nothing",
+        "/_meet/heartbeat/extra",
+        "/_meet/_event",
+        "/_meet/%00",
     ],
 )
 def test_unknown_api_paths_answer_json_404(app_server, clean_log, method, path):
@@ -208,7 +208,7 @@ def test_a_100_mb_chunked_heartbeat_is_refused_without_reading_it(
     host = urlsplit(app_server["url"]).netloc
     sock = connect(app_server)
     sock.sendall(
-        f"POST /api/heartbeat HTTP/1.1\r\nHost: {host}\r\n"
+        f"POST /_meet/heartbeat HTTP/1.1\r\nHost: {host}\r\n"
         "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n".encode()
     )
     chunk = b'{"room": "' + b"x" * (CHUNK - 10)
@@ -240,7 +240,7 @@ def test_a_declared_100_mb_body_is_refused_before_it_is_sent(app_server, clean_l
     sock = connect(app_server)
     try:
         sock.sendall(
-            f"POST /api/heartbeat HTTP/1.1\r\nHost: {host}\r\n"
+            f"POST /_meet/heartbeat HTTP/1.1\r\nHost: {host}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {HUNDRED_MB}\r\n"
             "\r\n".encode()
         )
@@ -266,7 +266,7 @@ def test_a_lone_surrogate_in_diagnostics_is_refused_and_nothing_stored(
     url = app_server["url"]
     before = bug_reports(app_server)
     status, payload = post(
-        url + "/api/bug-report",
+        url + "/_meet/bug-report",
         rb'{"text": "it froze", "diagnostics": {"ua": "x", "log": ["\ud800"]}}',
     )
     assert status == 422
@@ -277,13 +277,13 @@ def test_a_lone_surrogate_in_diagnostics_is_refused_and_nothing_stored(
 
     # A good report is stored and read back by the admin as valid UTF-8 JSON.
     status, payload = post(
-        url + "/api/bug-report",
+        url + "/_meet/bug-report",
         json.dumps({"text": "👩‍💻 می‌خواهم", "diagnostics": {"ua": "✓"}}).encode(),
     )
     assert status == 201
     token = {"Authorization": f"Bearer {app_server['admin_token']}"}
     status, _, report = call(
-        url + f"/api/bug-reports/{payload['reference']}", method="GET", headers=token
+        url + f"/_meet/bug-reports/{payload['reference']}", method="GET", headers=token
     )
     assert status == 200
     assert report["text"] == "👩‍💻 می‌خواهم"

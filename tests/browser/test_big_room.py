@@ -21,8 +21,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from core.calls_policy import MAX_TRACKS
-from state.room import RoomState
+from reflex_meet.core.calls_policy import MAX_TRACKS
+from reflex_meet.state.room import RoomState
 from tests.browser.big_room import (
     CpuMeter,
     Publisher,

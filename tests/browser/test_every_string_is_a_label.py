@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from components.labels import DEFAULT_LABELS
+from reflex_meet.components.labels import DEFAULT_LABELS
 from tests.browser.attack.raw_client import RawClient
 from tests.browser.conftest import new_room_id
 from tests.support import free_port, reflex_server, standin_env
@@ -94,9 +94,7 @@ def check(page: Page, where: str, own_words: set[str]) -> None:
     assert left == [], f"{where}: text not from the labels: {left}"
 
 
-def test_every_visible_string_comes_from_the_labels(
-    wrapped_app: str, browser: Browser
-):
+def test_every_visible_string_comes_from_the_labels(wrapped_app: str, browser: Browser):
     url, room = wrapped_app, new_room_id()
     own_words = {*PEOPLE, *KEY_NAMES, room}
     context = browser.new_context(

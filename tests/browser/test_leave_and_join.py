@@ -80,7 +80,7 @@ def test_a_heartbeat_in_flight_across_leave_leaves_no_ghost(app_server, person):
     expect(tiles(bob)).to_have_count(2)
 
     beats: list[Route] = []
-    bob.route("**/api/heartbeat", lambda route: beats.append(route))
+    bob.route("**/_meet/heartbeat", lambda route: beats.append(route))
     _wait(bob, lambda: beats, "Bob's next heartbeat")
     bob.evaluate(_RECORD_TEXTS)
 
@@ -91,7 +91,7 @@ def test_a_heartbeat_in_flight_across_leave_leaves_no_ghost(app_server, person):
     expect(ada.get_by_test_id("people-count")).to_have_attribute("data-count", "1")
     assert "/feedback" not in bob.url, "Bob's page moved on before the late answer"
     beats[0].continue_()  # answered 410 while Bob's page is still the meeting
-    bob.unroute("**/api/heartbeat")
+    bob.unroute("**/_meet/heartbeat")
     bob.wait_for_timeout(3_000)  # time for the page to ask to enter again
     holding["on"] = False
     for message in held_server_messages:  # in order: the leave's delta, redirect

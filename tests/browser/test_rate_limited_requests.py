@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 from playwright.sync_api import Page, expect
 
-from security import rate_limits
+from reflex_meet.security import rate_limits
 from tests.browser.conftest import new_room_id
 from tests.browser.room_page import calls_api, join, media_ready, own_track_ids, tiles
 
@@ -107,7 +107,10 @@ def flood(url: str, body: dict, seconds: float) -> list[httpx.Response]:
         async with httpx.AsyncClient(timeout=30) as client:
             while loop.time() < end:
                 answers += await asyncio.gather(
-                    *(client.post(url + "/api/heartbeat", json=body) for _ in range(50))
+                    *(
+                        client.post(url + "/_meet/heartbeat", json=body)
+                        for _ in range(50)
+                    )
                 )
         return answers
 
@@ -126,7 +129,9 @@ def test_a_heartbeat_flood_is_refused_while_a_tab_at_the_same_address_stays(
     beats: list[int] = []
     ada.on(
         "response",
-        lambda r: beats.append(r.status) if r.url.endswith("/api/heartbeat") else None,
+        lambda r: (
+            beats.append(r.status) if r.url.endswith("/_meet/heartbeat") else None
+        ),
     )
     wrong = {"room": room, "participant": "mallory", "key": "0" * 64}
     # Playwright's loop runs in this thread: the flood gets its own, and lasts
@@ -148,6 +153,6 @@ def test_a_heartbeat_flood_is_refused_while_a_tab_at_the_same_address_stays(
     # Ada's heartbeats during the flood all went through.
     assert beats and set(beats) == {204}, beats
     # Another route from the same address still answers.
-    assert httpx.get(url + "/api/health", timeout=30).status_code == 200
+    assert httpx.get(url + "/_meet/health", timeout=30).status_code == 200
     expect(tiles(ada)).to_have_count(1)
     assert ada.url.endswith(f"/{room}/room")

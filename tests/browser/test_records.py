@@ -47,7 +47,7 @@ def test_meeting_is_recorded_with_attendance_and_peak(app_server, person):
     ada.wait_for_url("**/feedback")
 
     def ended():
-        answer = admin_get(app_server, f"/api/meetings/{meeting}")
+        answer = admin_get(app_server, f"/_meet/meetings/{meeting}")
         return answer.status_code == 200 and answer.json()["ended"] and answer.json()
 
     record = wait_for(ada, ended, "the meeting to end")
@@ -57,7 +57,7 @@ def test_meeting_is_recorded_with_attendance_and_peak(app_server, person):
     assert set(stays) == {"Ada", "Bob"}
     assert all(a["joined"] and a["left"] for a in stays.values())
     # Without the admin token the record is not readable.
-    assert httpx.get(f"{url}/api/meetings/{meeting}", timeout=10).status_code == 401
+    assert httpx.get(f"{url}/_meet/meetings/{meeting}", timeout=10).status_code == 401
 
 
 def test_feedback_after_leaving_is_stored_with_the_meeting(app_server, person):
@@ -72,7 +72,9 @@ def test_feedback_after_leaving_is_stored_with_the_meeting(app_server, person):
         ada.get_by_role("heading", name="Did you experience any issues?")
     ).to_be_visible()
     ada.get_by_test_id("feedback-send").click()
-    expect(ada.get_by_test_id("feedback-error")).to_have_text("Please choose yes or no.")
+    expect(ada.get_by_test_id("feedback-error")).to_have_text(
+        "Please choose yes or no."
+    )
     ada.get_by_label("Yes").click()
     ada.get_by_test_id("feedback-comment").fill("Bob's video froze once")
     ada.get_by_test_id("feedback-send").click()
@@ -103,7 +105,7 @@ def test_bug_report_is_stored_with_its_diagnostics(app_server, person):
     ref = reference.get_attribute("data-reference")
     expect(reference).to_contain_text(ref)
 
-    report = admin_get(app_server, f"/api/bug-reports/{ref}").json()
+    report = admin_get(app_server, f"/_meet/bug-reports/{ref}").json()
     assert report["text"] == "Bob's audio crackles"
     diagnostics = report["diagnostics"]
     assert diagnostics["room"] and diagnostics["meetingId"] == meeting_id_of(ada)

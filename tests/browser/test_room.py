@@ -248,7 +248,8 @@ def test_heartbeats_cost_the_other_members_nothing(app_server, person):
 
     bob.on("websocket", watch)
     ada.on(
-        "request", lambda r: beats.append(r.url) if "/api/heartbeat" in r.url else None
+        "request",
+        lambda r: beats.append(r.url) if "/_meet/heartbeat" in r.url else None,
     )
     join(ada, url, room)
     join(bob, url, room)

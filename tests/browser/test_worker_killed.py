@@ -30,8 +30,8 @@ from pathlib import Path
 
 from playwright.sync_api import Page, Response, expect
 
-from core.roster import HEARTBEAT_TIMEOUT
-from state.sweeper import SWEEP_INTERVAL
+from reflex_meet.core.roster import HEARTBEAT_TIMEOUT
+from reflex_meet.state.sweeper import SWEEP_INTERVAL
 from tests.browser.conftest import new_room_id
 from tests.browser.room_page import (
     inbound,
@@ -116,7 +116,7 @@ class Tab:
         self.loads += 1
 
     def _on_response(self, response: Response) -> None:
-        if response.url.endswith("/api/heartbeat"):
+        if response.url.endswith("/_meet/heartbeat"):
             self.beats.append((time.monotonic(), response.status))
 
     def heartbeats_since(self, moment: float) -> list[int]:

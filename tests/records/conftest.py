@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from records import db
+from reflex_meet.records import db
 from tests.records.db_support import BACKENDS, PG_ADMIN, ROOT, empty_database, port_open
 
 

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
-from records import db
+from reflex_meet.records import db
 
 ROOT = Path(__file__).resolve().parents[2]
 PG_HOST = "127.0.0.1"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from records.settings import (
+from reflex_meet.records.settings import (
     DEFAULT_DATABASE_URL,
     database_url,
     is_postgres,

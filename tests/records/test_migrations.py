@@ -15,8 +15,8 @@ from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
 
 from alembic import command
-from records import db, versioning
-from records.models import METADATA
+from reflex_meet.records import db, versioning
+from reflex_meet.records.models import METADATA
 from tests.records.db_support import BACKENDS, ROOT, empty_database
 
 TABLES = {
@@ -129,7 +129,9 @@ def test_alembic_command_line_environment(tmp_path):
 
 def test_several_workers_migrate_at_once(empty_url):
     """Four processes starting together: one migrates, the others wait."""
-    code = "import sys; from records import db; print(db.migrate(sys.argv[1]))"
+    code = (
+        "import sys; from reflex_meet.records import db; print(db.migrate(sys.argv[1]))"
+    )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     procs = [
         subprocess.Popen(
@@ -178,8 +180,12 @@ def test_default_sqlite_file_lives_in_data(tmp_path):
 def _host_app(url: str) -> None:
     """A host app's own table and Alembic revision, as its migrations left them."""
     with db.engine(url).begin() as connection:
-        connection.execute(sa.text("CREATE TABLE meeting (id INTEGER PRIMARY KEY, topic TEXT)"))
-        connection.execute(sa.text("INSERT INTO meeting (id, topic) VALUES (1, 'host')"))
+        connection.execute(
+            sa.text("CREATE TABLE meeting (id INTEGER PRIMARY KEY, topic TEXT)")
+        )
+        connection.execute(
+            sa.text("INSERT INTO meeting (id, topic) VALUES (1, 'host')")
+        )
         connection.execute(
             sa.text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
         )
@@ -285,6 +291,7 @@ def test_a_database_from_before_the_own_space_is_adopted_with_its_data(
     # Cascades still follow the renamed tables.
     with db.engine(empty_url).begin() as connection:
         connection.execute(sa.text("DELETE FROM meet_meeting WHERE id = 'm1'"))
-        assert connection.execute(
-            sa.text("SELECT count(*) FROM meet_attendance")
-        ).scalar() == 0
+        assert (
+            connection.execute(sa.text("SELECT count(*) FROM meet_attendance")).scalar()
+            == 0
+        )

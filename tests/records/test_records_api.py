@@ -12,13 +12,13 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-import app.api as app_api
-from records import db, store
-from records.models import Attendance, BugReport, TrackReport
-from records.routes import MAX_BODY, record_routes
-from security import rate_limits
-from security.rate_limits import Limiter
-from state import presence
+import reflex_meet.app.api as app_api
+from reflex_meet.records import db, store
+from reflex_meet.records.models import Attendance, BugReport, TrackReport
+from reflex_meet.records.routes import MAX_BODY, record_routes
+from reflex_meet.security import rate_limits
+from reflex_meet.security.rate_limits import Limiter
+from reflex_meet.state import presence
 from tests.records.db_support import count_rows
 
 TOKEN = "admin-" + uuid.uuid4().hex
@@ -90,14 +90,14 @@ def error_code(response: httpx.Response) -> str:
 
 
 def test_health(client):
-    response = client.get("/api/health")
+    response = client.get("/_meet/health")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok"}
 
 
 def test_health_when_the_database_is_unreachable(client):
     db.use_database("postgresql+psycopg://postgres@127.0.0.1:9/nothing")
-    response = client.get("/api/health")
+    response = client.get("/_meet/health")
     assert response.status_code == 503
     assert response.json()["database"] == "unreachable"
     assert error_code(response) == "database_unavailable"
@@ -110,21 +110,21 @@ def test_bug_report_is_stored_and_readable_by_admins(client, migrated_url):
     before = count_rows(migrated_url, BugReport)
     diagnostics = {"ua": "Chromium", "webrtc": {"candidates": [1, 2]}, "x": None}
     response = client.post(
-        "/api/bug-report",
+        "/_meet/bug-report",
         json={"text": " Screen froze ", "diagnostics": diagnostics, "extra": "ignored"},
     )
     assert response.status_code == 201
     reference = response.json()["reference"]
     assert count_rows(migrated_url, BugReport) == before + 1
 
-    read = client.get(f"/api/bug-reports/{reference}", headers=admin())
+    read = client.get(f"/_meet/bug-reports/{reference}", headers=admin())
     assert read.status_code == 200
     assert read.json()["text"] == "Screen froze"
     assert read.json()["diagnostics"] == diagnostics
     assert read.json()["created"].endswith("+00:00")
-    missing = client.get("/api/bug-reports/zzzzzzzz", headers=admin())
+    missing = client.get("/_meet/bug-reports/zzzzzzzz", headers=admin())
     assert missing.status_code == 404 and error_code(missing) == "not_found"
-    bad = client.get("/api/bug-reports/..%2F..%2Fetc", headers=admin())
+    bad = client.get("/_meet/bug-reports/..%2F..%2Fetc", headers=admin())
     assert bad.status_code == 404
 
 
@@ -183,7 +183,7 @@ def deep_json(depth: int) -> bytes:
 def test_bad_bug_reports_store_nothing(client, migrated_url, body, status, code):
     before = count_rows(migrated_url, BugReport)
     response = client.post(
-        "/api/bug-report", content=body, headers={"Content-Type": "application/json"}
+        "/_meet/bug-report", content=body, headers={"Content-Type": "application/json"}
     )
     assert response.status_code == status, response.text
     assert error_code(response) == code
@@ -209,7 +209,7 @@ def test_lone_surrogates_in_bug_reports_store_nothing(
     """The attack of issue 8: a lone surrogate in diagnostics, sent as raw JSON."""
     before = count_rows(migrated_url, BugReport)
     response = client.post(
-        "/api/bug-report", content=body, headers={"Content-Type": "application/json"}
+        "/_meet/bug-report", content=body, headers={"Content-Type": "application/json"}
     )
     error = response.json()["error"]
     assert error["code"] == code
@@ -236,7 +236,7 @@ def test_admin_read_of_a_stored_lone_surrogate_is_valid_utf8(client, migrated_ur
             )
         )
         db_session.commit()
-    response = client.get(f"/api/bug-reports/{reference}", headers=admin())
+    response = client.get(f"/_meet/bug-reports/{reference}", headers=admin())
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/json")
     response.content.decode("utf-8")  # strict
@@ -256,7 +256,7 @@ def test_oversized_body_is_refused_while_reading(client, migrated_url):
             yield b"x" * 1024
         yield b'"}}'
 
-    response = client.post("/api/bug-report", content=chunks())
+    response = client.post("/_meet/bug-report", content=chunks())
     assert response.status_code == 413
     assert error_code(response) == "payload_too_large"
     assert count_rows(migrated_url, BugReport) == before
@@ -264,7 +264,7 @@ def test_oversized_body_is_refused_while_reading(client, migrated_url):
 
 def test_declared_length_too_large_is_refused_at_once(client):
     response = client.post(
-        "/api/bug-report",
+        "/_meet/bug-report",
         content=b"{}",
         headers={"Content-Length": str(MAX_BODY + 1)},
     )
@@ -282,16 +282,18 @@ def test_valid_bug_reports_are_rate_limited_per_address(migrated_url):
         client = Client(Starlette(routes=routes), client_host="10.1.1.1")
         body = {"text": "t", "diagnostics": {}}
         for _ in range(3):  # mistakes get their own error and cost no budget
-            assert client.post("/api/bug-report", json={"text": "t"}).status_code == 422
+            assert (
+                client.post("/_meet/bug-report", json={"text": "t"}).status_code == 422
+            )
         for _ in range(limit):
-            assert client.post("/api/bug-report", json=body).status_code == 201
+            assert client.post("/_meet/bug-report", json=body).status_code == 201
         before = count_rows(migrated_url, BugReport)
-        limited = client.post("/api/bug-report", json=body)
+        limited = client.post("/_meet/bug-report", json=body)
         assert limited.status_code == 429 and error_code(limited) == "rate_limited"
         assert 1 <= int(limited.headers["Retry-After"]) <= 60
         assert count_rows(migrated_url, BugReport) == before
         other = Client(Starlette(routes=routes), client_host="10.1.1.2")
-        assert other.post("/api/bug-report", json=body).status_code == 201
+        assert other.post("/_meet/bug-report", json=body).status_code == 201
     finally:
         db.use_database(None)
 
@@ -313,7 +315,7 @@ def test_track_report_from_a_present_tab_is_stored(client, tabs, migrated_url):
     body = track_body()
     tabs[("daily", body["participant"])] = "secret-key"
     before = count_rows(migrated_url, TrackReport)
-    response = client.post("/api/track-report", json=body | {"unknown": 1})
+    response = client.post("/_meet/track-report", json=body | {"unknown": 1})
     assert response.status_code == 201
     assert count_rows(migrated_url, TrackReport) == before + 1
     with db.session(migrated_url) as db_session:
@@ -335,12 +337,12 @@ def test_track_reports_are_rate_limited_per_participant(migrated_url):
         client = Client(Starlette(routes=routes))
         body = track_body()
         for _ in range(rate_limits.TRACK_REPORTS.amount):
-            assert client.post("/api/track-report", json=body).status_code == 201
+            assert client.post("/_meet/track-report", json=body).status_code == 201
         before = count_rows(migrated_url, TrackReport)
-        limited = client.post("/api/track-report", json=body)
+        limited = client.post("/_meet/track-report", json=body)
         assert limited.status_code == 429 and error_code(limited) == "rate_limited"
         assert count_rows(migrated_url, TrackReport) == before
-        assert client.post("/api/track-report", json=track_body()).status_code == 201
+        assert client.post("/_meet/track-report", json=track_body()).status_code == 201
     finally:
         db.use_database(None)
 
@@ -368,7 +370,7 @@ def test_bad_track_reports_store_nothing(
     body = track_body()
     tabs[("daily", body["participant"])] = "secret-key"
     before = count_rows(migrated_url, TrackReport)
-    response = client.post("/api/track-report", json=body | change)
+    response = client.post("/_meet/track-report", json=body | change)
     assert response.status_code == status, response.text
     assert error_code(response) == code
     if status == 422:
@@ -378,11 +380,15 @@ def test_bad_track_reports_store_nothing(
 
 def test_track_report_malformed_bodies(client, migrated_url):
     before = count_rows(migrated_url, TrackReport)
-    assert error_code(client.post("/api/track-report", content=b"{")) == "invalid_json"
-    assert error_code(client.post("/api/track-report", content=b"[]")) == "invalid_body"
-    missing = client.post("/api/track-report", json={"room": "daily"})
+    assert (
+        error_code(client.post("/_meet/track-report", content=b"{")) == "invalid_json"
+    )
+    assert (
+        error_code(client.post("/_meet/track-report", content=b"[]")) == "invalid_body"
+    )
+    missing = client.post("/_meet/track-report", json={"room": "daily"})
     assert missing.status_code == 422 and error_code(missing) == "field_missing"
-    big = client.post("/api/track-report", json=track_body(key="k" * MAX_BODY))
+    big = client.post("/_meet/track-report", json=track_body(key="k" * MAX_BODY))
     assert big.status_code == 413
     assert count_rows(migrated_url, TrackReport) == before
 
@@ -399,7 +405,7 @@ def test_track_reports_use_the_presence_check_of_the_app(migrated_url, monkeypat
     db.use_database(migrated_url)
     try:
         body = track_body(room="Daily")
-        response = Client(app_api.api).post("/api/track-report", json=body)
+        response = Client(app_api.api).post("/_meet/track-report", json=body)
     finally:
         db.use_database(None)
     assert response.status_code == 403
@@ -415,15 +421,16 @@ def test_admin_meeting(client):
         store.meeting_started(db_session, meeting_id, "daily")
         store.attendance_joined(db_session, meeting_id, "Ana", participant_id="p1")
         store.participant_count(db_session, meeting_id, 1)
-    response = client.get(f"/api/meetings/{meeting_id}", headers=admin())
+    response = client.get(f"/_meet/meetings/{meeting_id}", headers=admin())
     assert response.status_code == 200
     payload = response.json()
     assert payload["id"] == meeting_id and payload["peakParticipants"] == 1
     assert [a["displayName"] for a in payload["attendance"]] == ["Ana"]
     assert (
-        client.get(f"/api/meetings/{uuid.uuid4()}", headers=admin()).status_code == 404
+        client.get(f"/_meet/meetings/{uuid.uuid4()}", headers=admin()).status_code
+        == 404
     )
-    assert client.get("/api/meetings/not-a-uuid", headers=admin()).status_code == 404
+    assert client.get("/_meet/meetings/not-a-uuid", headers=admin()).status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -438,7 +445,7 @@ def test_admin_meeting(client):
     ],
 )
 @pytest.mark.parametrize(
-    "path", [f"/api/meetings/{uuid.uuid4()}", "/api/bug-reports/abcdefgh"]
+    "path", [f"/_meet/meetings/{uuid.uuid4()}", "/_meet/bug-reports/abcdefgh"]
 )
 def test_admin_routes_need_the_token(client, headers, path):
     response = client.get(path, headers=headers)
@@ -453,7 +460,7 @@ def test_admin_routes_disabled_without_a_token(client, monkeypatch, value):
         monkeypatch.delenv("MEET_ADMIN_TOKEN")
     else:
         monkeypatch.setenv("MEET_ADMIN_TOKEN", value)
-    for path in [f"/api/meetings/{uuid.uuid4()}", "/api/bug-reports/abcdefgh"]:
+    for path in [f"/_meet/meetings/{uuid.uuid4()}", "/_meet/bug-reports/abcdefgh"]:
         response = client.get(path, headers=admin())
         assert response.status_code == 503
         assert error_code(response) == "admin_disabled"
@@ -461,6 +468,6 @@ def test_admin_routes_disabled_without_a_token(client, monkeypatch, value):
 
 def test_attendance_untouched_by_api_errors(client, migrated_url):
     before = count_rows(migrated_url, Attendance)
-    client.post("/api/track-report", content=b"{")
-    client.post("/api/bug-report", content=b"{")
+    client.post("/_meet/track-report", content=b"{")
+    client.post("/_meet/bug-report", content=b"{")
     assert count_rows(migrated_url, Attendance) == before

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from core.problems import Problem
-from records.validation import (
+from reflex_meet.core.problems import Problem
+from reflex_meet.records.validation import (
     MAX_DIAGNOSTICS_BYTES,
     validate_app_version,
     validate_bug_text,

@@ -8,11 +8,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from core import roster
-from core.problems import Problem
-from records import db, service, store
-from records.models import ChatMessage
-from security.rate_limits import Limiter
+from reflex_meet.core import roster
+from reflex_meet.core.problems import Problem
+from reflex_meet.records import db, service, store
+from reflex_meet.records.models import ChatMessage
+from reflex_meet.security.rate_limits import Limiter
 from tests.records.db_support import count_rows
 
 

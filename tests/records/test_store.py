@@ -11,9 +11,9 @@ import reflex as rx
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from core.problems import ProblemError
-from records import db, store
-from records.models import (
+from reflex_meet.core.problems import ProblemError
+from reflex_meet.records import db, store
+from reflex_meet.records.models import (
     Attendance,
     BugReport,
     CallFeedback,

@@ -32,8 +32,8 @@ from aiortc import (
 from aiortc.mediastreams import AudioStreamTrack, MediaStreamError, VideoStreamTrack
 from aiortc.rtcconfiguration import RTCBundlePolicy
 
-from sfu import aiortc_hooks
-from sfu.sdp_numbering import reject_sections
+from reflex_meet.sfu import aiortc_hooks
+from reflex_meet.sfu.sdp_numbering import reject_sections
 from tests.support import stop_group
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,7 +46,7 @@ aiortc_hooks.use_loopback_ice()
 
 @dataclass
 class SfuProcess:
-    """A running ``python -m sfu`` started by a test."""
+    """A running ``python -m reflex_meet.sfu`` started by a test."""
 
     proc: subprocess.Popen
     base_url: str
@@ -72,7 +72,15 @@ def start_sfu(
         credentials = []
     with log.open("wb") as stderr:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "sfu", "--port", "0", *credentials, *flags],
+            [
+                sys.executable,
+                "-m",
+                "reflex_meet.sfu",
+                "--port",
+                "0",
+                *credentials,
+                *flags,
+            ],
             cwd=ROOT,
             env=env,
             stdout=subprocess.PIPE,

@@ -46,7 +46,7 @@ from aiortc.rtp import (
     unpack_remb_fci,
 )
 
-from sfu import aiortc_hooks
+from reflex_meet.sfu import aiortc_hooks
 from tests.sfu.sfu_support import ROOT
 
 VP8 = RTCRtpCodecParameters(mimeType="video/VP8", clockRate=90000, payloadType=97)

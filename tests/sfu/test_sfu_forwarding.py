@@ -10,7 +10,7 @@ import av
 import pytest
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
-from sfu.forwarding import KeyframeRequester, RelayedTrack, TrackRelay
+from reflex_meet.sfu.forwarding import KeyframeRequester, RelayedTrack, TrackRelay
 
 
 def packet(pts: int, key: bool = False) -> av.Packet:

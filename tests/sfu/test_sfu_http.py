@@ -11,7 +11,7 @@ import time
 import httpx
 import pytest
 
-from sfu.config import SfuConfig
+from reflex_meet.sfu.config import SfuConfig
 from tests.sfu.sfu_support import (
     APP_ID,
     ROOT,
@@ -317,7 +317,7 @@ def test_publishing_from_a_chrome_offer_reports_each_track(api):
 
 def test_cli_needs_a_secret():
     result = subprocess.run(
-        [sys.executable, "-m", "sfu", "--port", "0", "--app-id", "x"],
+        [sys.executable, "-m", "reflex_meet.sfu", "--port", "0", "--app-id", "x"],
         cwd=ROOT,
         capture_output=True,
         text=True,

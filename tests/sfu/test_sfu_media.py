@@ -11,7 +11,7 @@ import itertools
 
 from aiortc.rtp import RTCP_PSFB_APP, RtcpPsfbPacket, unpack_remb_fci
 
-from sfu.sdp_numbering import primary_ssrc
+from reflex_meet.sfu.sdp_numbering import primary_ssrc
 from tests.sfu.sfu_support import (
     ClientPeer,
     SmallVideoTrack,

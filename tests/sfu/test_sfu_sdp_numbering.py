@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiortc import sdp as aiortc_sdp
 
-from sfu.sdp_numbering import (
+from reflex_meet.sfu.sdp_numbering import (
     NumberingMemory,
     bundle_tag,
     fill_rejected_sections,

@@ -16,7 +16,7 @@ from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError
 from aiortc.rtcconfiguration import RTCBundlePolicy
 
-from sfu.sdp_numbering import media_info
+from reflex_meet.sfu.sdp_numbering import media_info
 from tests.sfu.sfu_support import Api, ToneTrack, clients, run
 
 VOICE = "ai-generated-voice"

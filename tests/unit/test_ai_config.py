@@ -4,7 +4,7 @@ import dataclasses
 
 import pytest
 
-from calls.ai import (
+from reflex_meet.calls.ai import (
     DEFAULT_INSTRUCTIONS,
     DEFAULT_MODEL_ID,
     DEFAULT_VOICE,
@@ -16,7 +16,7 @@ from calls.ai import (
     describe_ai,
     load_ai_config,
 )
-from core.problems import Problem
+from reflex_meet.core.problems import Problem
 from tests.support import import_app
 
 TOKEN = "sk-test-0123456789abcdef-TOKEN"
@@ -156,8 +156,6 @@ def test_check_request_defaults_and_refusals():
         result = check_request(instructions, voice)
         assert isinstance(result, Problem), (instructions, voice)
         assert result.code == code
-
-
 
 
 def test_the_app_refuses_to_start_on_a_bad_ai_configuration_and_logs_a_good_one():

@@ -7,9 +7,9 @@ import logging
 import httpx
 import pytest
 
-from calls.client import CallsClient
-from calls.config import CallsConfig
-from calls.errors import (
+from reflex_meet.calls.client import CallsClient
+from reflex_meet.calls.config import CallsConfig
+from reflex_meet.calls.errors import (
     CallsHTTPError,
     CallsInvalidRequestError,
     CallsProtocolError,
@@ -17,7 +17,7 @@ from calls.errors import (
     CallsTrackError,
     CallsUnavailable,
 )
-from calls.models import (
+from reflex_meet.calls.models import (
     NewSessionResponse,
     SessionDescription,
     Simulcast,

@@ -2,7 +2,7 @@ import dataclasses
 
 import pytest
 
-from calls.config import (
+from reflex_meet.calls.config import (
     DEFAULT_API_URL,
     DEFAULT_LOCAL_APP_ID,
     DEFAULT_LOCAL_SECRET,
@@ -12,7 +12,7 @@ from calls.config import (
     describe,
     load_config,
 )
-from core.problems import ProblemError
+from reflex_meet.core.problems import ProblemError
 
 SECRET = "0123456789abcdef-SECRET-fedcba9876543210"
 

@@ -1,6 +1,6 @@
 import pytest
 
-from calls.errors import (
+from reflex_meet.calls.errors import (
     CallsConfigError,
     CallsError,
     CallsHTTPError,
@@ -8,8 +8,8 @@ from calls.errors import (
     CallsTrackError,
     is_retryable,
 )
-from calls.models import TrackObject, TracksResponse
-from core.problems import Problem, ProblemError
+from reflex_meet.calls.models import TrackObject, TracksResponse
+from reflex_meet.core.problems import Problem, ProblemError
 
 
 @pytest.mark.parametrize(

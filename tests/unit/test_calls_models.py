@@ -1,7 +1,7 @@
 import pytest
 
-from calls.errors import CallsInvalidRequestError, CallsProtocolError
-from calls.models import (
+from reflex_meet.calls.errors import CallsInvalidRequestError, CallsProtocolError
+from reflex_meet.calls.models import (
     NewSessionResponse,
     SessionDescription,
     SessionInfo,

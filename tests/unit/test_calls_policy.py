@@ -1,8 +1,13 @@
 import pytest
 
-from core.calls_policy import MAX_SDP, CallsOperation, authorise, room_track_ids
-from core.problems import Problem
-from core.roster import Tracks, User
+from reflex_meet.core.calls_policy import (
+    MAX_SDP,
+    CallsOperation,
+    authorise,
+    room_track_ids,
+)
+from reflex_meet.core.problems import Problem
+from reflex_meet.core.roster import Tracks, User
 
 SDP = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n"
 PULLABLE = frozenset({"bob-s/mic", "bob-s/cam"})

@@ -9,7 +9,7 @@ import uuid
 from reflex.app import EventNamespace
 from reflex.state import StateUpdate
 
-from security import calls_throttle, rate_limits, reflex_guard
+from reflex_meet.security import calls_throttle, rate_limits, reflex_guard
 
 
 class Namespace:
@@ -32,7 +32,7 @@ def calls_event(request: object) -> dict:
 
 
 def test_the_event_name_is_the_handlers():
-    from state.media import MediaState
+    from reflex_meet.state.media import MediaState
 
     name = calls_throttle.calls_event_name()
     path, _, handler = name.rpartition(".")

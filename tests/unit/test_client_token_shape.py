@@ -15,7 +15,7 @@ from pathlib import Path
 
 import reflex_base
 
-from security.tokens import is_client_token
+from reflex_meet.security.tokens import is_client_token
 
 STATE_JS = Path(reflex_base.__file__).parent / ".templates/web/utils/state.js"
 

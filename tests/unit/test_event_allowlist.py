@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 
 from app.app import app
-from state import (
+from reflex_meet.state import (
     AiState,
     ChatState,
     FeedbackState,

@@ -16,8 +16,8 @@ from reflex.istate import shared
 from reflex.istate.shared import SharedState, SharedStateBaseInternal
 from reflex.state import BaseState
 
-from state import fanout
-from state.room import RoomState
+from reflex_meet.state import fanout
+from reflex_meet.state.room import RoomState
 
 # sha256 of each method's source as shipped in reflex 0.10.1.
 PINNED = {

@@ -14,8 +14,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from app import http
-from core.problems import Problem
+from reflex_meet.app import http
+from reflex_meet.core.problems import Problem
 
 LIMIT = 1024
 CHUNK = 64 * 1024
@@ -60,12 +60,12 @@ def make_app() -> Starlette:
     """Routes the way app/api.py lays them out, Reflex's mount last."""
     app = Starlette(
         routes=[
-            Route("/api/echo", echo, methods=["POST"]),
-            Route("/api/items/{id}", echo, methods=["GET", "PUT"]),
-            Route("/api/crash", crash, methods=["GET"]),
-            Route("/api/unwrapped", unwrapped_crash, methods=["GET"]),
-            Route("/api/teapot", teapot, methods=["GET"]),
-            Route("/api/stored", stored_surrogate, methods=["GET"]),
+            Route("/_meet/echo", echo, methods=["POST"]),
+            Route("/_meet/items/{id}", echo, methods=["GET", "PUT"]),
+            Route("/_meet/crash", crash, methods=["GET"]),
+            Route("/_meet/unwrapped", unwrapped_crash, methods=["GET"]),
+            Route("/_meet/teapot", teapot, methods=["GET"]),
+            Route("/_meet/stored", stored_surrogate, methods=["GET"]),
             *http.fallback_routes(),
         ],
         exception_handlers=http.exception_handlers(),
@@ -97,7 +97,7 @@ def error(response: httpx.Response) -> dict:
 
 
 def test_a_good_body_is_read():
-    response = request("POST", "/api/echo", json={"name": "Ada", "extra": 1})
+    response = request("POST", "/_meet/echo", json={"name": "Ada", "extra": 1})
     assert response.status_code == 200
     assert response.json() == {"name": "Ada"}
 
@@ -122,7 +122,7 @@ def test_a_good_body_is_read():
     ],
 )
 def test_bad_bodies_get_one_error_shape(body, status, code):
-    response = request("POST", "/api/echo", content=body)
+    response = request("POST", "/_meet/echo", content=body)
     assert response.status_code == status
     got = error(response)
     assert got["code"] == code
@@ -134,10 +134,10 @@ def test_bad_bodies_get_one_error_shape(body, status, code):
 
 def test_deeply_nested_json_within_the_limit_is_invalid_json():
     async def go() -> tuple[int, dict]:
-        app = Starlette(routes=[Route("/api/deep", deep, methods=["POST"])])
+        app = Starlette(routes=[Route("/_meet/deep", deep, methods=["POST"])])
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
-            response = await c.post("/api/deep", content=b"[" * 60_000)
+            response = await c.post("/_meet/deep", content=b"[" * 60_000)
         return response.status_code, response.json()
 
     @http.api_endpoint
@@ -200,21 +200,23 @@ def status_and_code(sent: list) -> tuple[int, str]:
 def test_a_100_mb_chunked_body_is_refused_after_one_chunk():
     """The handler reads at most the limit plus one chunk of a 100 MB body."""
     body = Body(HUNDRED_MB)
-    sent = call_raw("/api/echo", body, [(b"transfer-encoding", b"chunked")])
+    sent = call_raw("/_meet/echo", body, [(b"transfer-encoding", b"chunked")])
     assert status_and_code(sent) == (413, "payload_too_large")
     assert body.read <= LIMIT + CHUNK
 
 
 def test_small_chunks_stop_just_past_the_limit():
     body = Body(HUNDRED_MB, chunk=100)
-    sent = call_raw("/api/echo", body, [])
+    sent = call_raw("/_meet/echo", body, [])
     assert status_and_code(sent) == (413, "payload_too_large")
     assert LIMIT < body.read <= LIMIT + 100
 
 
 def test_a_declared_length_over_the_limit_is_refused_before_reading():
     body = Body(HUNDRED_MB)
-    sent = call_raw("/api/echo", body, [(b"content-length", str(HUNDRED_MB).encode())])
+    sent = call_raw(
+        "/_meet/echo", body, [(b"content-length", str(HUNDRED_MB).encode())]
+    )
     assert status_and_code(sent) == (413, "payload_too_large")
     assert body.read == 0
 
@@ -231,7 +233,7 @@ def test_a_client_gone_mid_body_is_an_error_not_a_crash():
     scope = {
         "type": "http",
         "method": "POST",
-        "path": "/api/echo",
+        "path": "/_meet/echo",
         "root_path": "",
         "query_string": b"",
         "headers": [],
@@ -240,11 +242,12 @@ def test_a_client_gone_mid_body_is_an_error_not_a_crash():
     assert status_and_code(sent) == (400, "invalid_body")
 
 
-# ---- 404 / 405 under /api ----------------------------------------------------------
+# ---- 404 / 405 under /_meet ----------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    "path", ["/api", "/api/", "/api/nothing", "/api/echo/extra", "/api/%F0%9F%98%80"]
+    "path",
+    ["/_meet", "/_meet/", "/_meet/nothing", "/_meet/echo/extra", "/_meet/%F0%9F%98%80"],
 )
 @pytest.mark.parametrize("method", ["GET", "POST", "DELETE", "PATCH"])
 def test_unknown_api_paths_are_json_404(method, path):
@@ -256,11 +259,11 @@ def test_unknown_api_paths_are_json_404(method, path):
 @pytest.mark.parametrize(
     ("method", "path", "allow"),
     [
-        ("GET", "/api/echo", "POST"),
-        ("PUT", "/api/echo", "POST"),
-        ("DELETE", "/api/items/7", "GET, HEAD, PUT"),
-        ("POST", "/api/crash", "GET, HEAD"),
-        ("OPTIONS", "/api/echo", "POST"),
+        ("GET", "/_meet/echo", "POST"),
+        ("PUT", "/_meet/echo", "POST"),
+        ("DELETE", "/_meet/items/7", "GET, HEAD, PUT"),
+        ("POST", "/_meet/crash", "GET, HEAD"),
+        ("OPTIONS", "/_meet/echo", "POST"),
     ],
 )
 def test_wrong_methods_are_json_405_with_allow(method, path, allow):
@@ -271,7 +274,7 @@ def test_wrong_methods_are_json_405_with_allow(method, path, allow):
 
 
 def test_paths_outside_api_still_reach_the_mounted_app():
-    for path in ["/", "/some-room", "/apiary", "/api-docs"]:
+    for path in ["/", "/some-room", "/_meetings", "/_meet-docs"]:
         response = request("GET", path)
         assert response.status_code == 200
         assert response.text == "<html>page</html>"
@@ -282,7 +285,7 @@ def test_paths_outside_api_still_reach_the_mounted_app():
 
 def test_an_exception_is_a_logged_json_500_without_details(caplog):
     with caplog.at_level(logging.ERROR, logger="meet.http"):
-        response = request("GET", "/api/crash")
+        response = request("GET", "/_meet/crash")
     assert response.status_code == 500
     assert error(response)["code"] == "internal_error"
     assert "secret" not in response.text
@@ -294,7 +297,7 @@ def test_an_exception_is_a_logged_json_500_without_details(caplog):
 
 def test_an_exception_outside_api_endpoint_is_still_json_under_api(caplog):
     with caplog.at_level(logging.ERROR, logger="meet.http"):
-        response = request("GET", "/api/unwrapped")
+        response = request("GET", "/_meet/unwrapped")
     assert response.status_code == 500
     assert error(response)["code"] == "internal_error"
     assert "secret" not in response.text
@@ -302,13 +305,13 @@ def test_an_exception_outside_api_endpoint_is_still_json_under_api(caplog):
 
 
 def test_http_exceptions_under_api_are_json():
-    response = request("GET", "/api/teapot")
+    response = request("GET", "/_meet/teapot")
     assert response.status_code == 418
     assert error(response)["code"] == "http_error"
 
 
 def test_a_stored_lone_surrogate_is_sent_as_valid_utf8():
-    response = request("GET", "/api/stored")
+    response = request("GET", "/_meet/stored")
     assert response.status_code == 200
     response.content.decode("utf-8")  # strict: raises on invalid UTF-8
     assert response.json() == {"text": "bad\ufffd", "k\ufffd": ["ok"]}

@@ -1,4 +1,4 @@
-"""Rate limits on the /api routes: 429 with Retry-After, per address and route."""
+"""Rate limits on the /_meet routes: 429 with Retry-After, per address and route."""
 
 from __future__ import annotations
 
@@ -14,27 +14,27 @@ from starlette.middleware import Middleware
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-import app.api as app_api
-from security import rate_limits
-from security.http_limits import OTHER_ROUTE, HttpRateLimit, route_rule
-from security.rate_limits import Limiter
-from security.tokens import check_tab_key, tab_key
-from state import membership, presence
+import reflex_meet.app.api as app_api
+from reflex_meet.security import rate_limits
+from reflex_meet.security.http_limits import OTHER_ROUTE, HttpRateLimit, route_rule
+from reflex_meet.security.rate_limits import Limiter
+from reflex_meet.security.tokens import check_tab_key, tab_key
+from reflex_meet.state import membership, presence
 
 
 @pytest.mark.parametrize(
     ("path", "expected"),
     [
-        ("/api/heartbeat", None),  # presence counts per tab, see below
-        ("/api/leave", None),
-        ("/api/bug-report", ("/api/bug-report", rate_limits.HTTP_ROUTE)),
-        ("/api/bug-reports/x", ("/api/bug-reports/", rate_limits.HTTP_ROUTE)),
-        ("/api/meetings/1", ("/api/meetings/", rate_limits.HTTP_ROUTE)),
-        ("/api/track-report", ("/api/track-report", rate_limits.HTTP_ROUTE)),
-        ("/api/health", ("/api/health", rate_limits.HTTP_ROUTE)),
-        ("/api/heartbeat/", (OTHER_ROUTE, rate_limits.HTTP_ROUTE)),
-        ("/api/whatever", (OTHER_ROUTE, rate_limits.HTTP_ROUTE)),
-        ("/api", (OTHER_ROUTE, rate_limits.HTTP_ROUTE)),
+        ("/_meet/heartbeat", None),  # presence counts per tab, see below
+        ("/_meet/leave", None),
+        ("/_meet/bug-report", ("/_meet/bug-report", rate_limits.HTTP_ROUTE)),
+        ("/_meet/bug-reports/x", ("/_meet/bug-reports/", rate_limits.HTTP_ROUTE)),
+        ("/_meet/meetings/1", ("/_meet/meetings/", rate_limits.HTTP_ROUTE)),
+        ("/_meet/track-report", ("/_meet/track-report", rate_limits.HTTP_ROUTE)),
+        ("/_meet/health", ("/_meet/health", rate_limits.HTTP_ROUTE)),
+        ("/_meet/heartbeat/", (OTHER_ROUTE, rate_limits.HTTP_ROUTE)),
+        ("/_meet/whatever", (OTHER_ROUTE, rate_limits.HTTP_ROUTE)),
+        ("/_meet", (OTHER_ROUTE, rate_limits.HTTP_ROUTE)),
         ("/apiary", None),
         ("/_event", None),
         ("/", None),
@@ -51,8 +51,8 @@ async def ok(_request) -> PlainTextResponse:
 def small_app(limiter: Limiter) -> Starlette:
     return Starlette(
         routes=[
-            Route("/api/health", ok),
-            Route("/api/bug-report", ok, methods=["POST"]),
+            Route("/_meet/health", ok),
+            Route("/_meet/bug-report", ok, methods=["POST"]),
             Route("/page", ok),
         ],
         middleware=[Middleware(HttpRateLimit, limiter=lambda: limiter)],
@@ -73,12 +73,12 @@ def test_past_the_limit_429_with_retry_after_others_unaffected():
             client(asgi, "10.0.0.1") as attacker,
             client(asgi, "10.0.0.2") as other,
         ):
-            flood = [await attacker.get("/api/health") for _ in range(limit + 30)]
+            flood = [await attacker.get("/_meet/health") for _ in range(limit + 30)]
             return {
                 "flood": flood,
-                "route": await attacker.post("/api/bug-report"),
+                "route": await attacker.post("/_meet/bug-report"),
                 "page": [await attacker.get("/page") for _ in range(limit + 5)],
-                "other": await other.get("/api/health"),
+                "other": await other.get("/_meet/health"),
             }
 
     got = asyncio.run(go())
@@ -92,7 +92,7 @@ def test_past_the_limit_429_with_retry_after_others_unaffected():
         assert response.headers["Retry-After"] == "1"
         assert response.headers["content-type"] == "application/json"
     assert got["route"].status_code == 200  # another route
-    assert all(r.status_code == 200 for r in got["page"])  # not under /api
+    assert all(r.status_code == 200 for r in got["page"])  # not under /_meet
     assert got["other"].status_code == 200  # another address
 
 
@@ -121,13 +121,14 @@ def test_a_presence_flood_from_an_address_never_crowds_out_a_proven_tab(present)
         async with client(app_api.api, "10.9.9.9") as same_address:
             started = time.monotonic()
             junk = await asyncio.gather(
-                *(same_address.post("/api/heartbeat", json=wrong) for _ in range(120))
+                *(same_address.post("/_meet/heartbeat", json=wrong) for _ in range(120))
             )
             elapsed = time.monotonic() - started
-            malformed = await same_address.post("/api/heartbeat", content=b"{}")
-            during = await same_address.post("/api/heartbeat", json=mine)
+            malformed = await same_address.post("/_meet/heartbeat", content=b"{}")
+            during = await same_address.post("/_meet/heartbeat", json=mine)
             own_burst = [
-                await same_address.post("/api/heartbeat", json=mine) for _ in range(10)
+                await same_address.post("/_meet/heartbeat", json=mine)
+                for _ in range(10)
             ]
             return {
                 "junk": junk,

@@ -11,8 +11,8 @@ import socket
 import pytest
 from aiohttp import web
 
-from calls.config import CallsConfigError
-from calls.ice import (
+from reflex_meet.calls.config import CallsConfigError
+from reflex_meet.calls.ice import (
     PUBLIC_STUN,
     IceServerSource,
     TurnConfig,

@@ -1,7 +1,7 @@
 import pytest
 import reflex as rx
 
-from components.labels import DEFAULT_LABELS, format_label, merge
+from reflex_meet.components.labels import DEFAULT_LABELS, format_label, merge
 
 
 def test_merge_overrides_and_keeps_the_rest():

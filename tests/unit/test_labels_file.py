@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from components.labels import DEFAULT_LABELS
-from components.labels_file import (
+from reflex_meet.components.labels import DEFAULT_LABELS
+from reflex_meet.components.labels_file import (
     LabelsFileError,
     labels_from_environment,
     read_labels_file,

@@ -7,11 +7,11 @@ from collections.abc import Sequence
 
 import pytest
 
-from calls.client import MAX_TRACKS_PER_CALL
-from calls.errors import CallsError
-from calls.models import SessionInfo, TrackObject
-from core.problems import Problem
-from state import membership
+from reflex_meet.calls.client import MAX_TRACKS_PER_CALL
+from reflex_meet.calls.errors import CallsError
+from reflex_meet.calls.models import SessionInfo, TrackObject
+from reflex_meet.core.problems import Problem
+from reflex_meet.state import membership
 
 
 class _FakeCalls:

@@ -9,8 +9,8 @@ import uuid
 import pytest
 import redis.asyncio
 
-from security import rate_limits
-from security.rate_limits import (
+from reflex_meet.security import rate_limits
+from reflex_meet.security.rate_limits import (
     Limiter,
     RateLimited,
     RefusalLog,
@@ -281,7 +281,7 @@ def test_the_in_memory_storage_expires_old_hits_at_most_once_a_second(monkeypatc
     from limits.aio.storage import MemoryStorage
     from limits.aio.strategies import MovingWindowRateLimiter
 
-    from security.rate_limits import ThrottledMemoryStorage
+    from reflex_meet.security.rate_limits import ThrottledMemoryStorage
 
     assert importlib.metadata.version("limits") == "5.8.0"
     # The private methods the throttle relies on (name-mangled in limits).

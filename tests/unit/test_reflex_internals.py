@@ -18,8 +18,8 @@ import pytest
 from reflex.app import EventNamespace
 from socketio.exceptions import ConnectionRefusedError as SocketRefusedError
 
-from security import reflex_guard
-from security.tokens import is_client_token, room_token
+from reflex_meet.security import reflex_guard
+from reflex_meet.security.tokens import is_client_token, room_token
 
 
 def test_reflex_version_is_the_pinned_one():
@@ -106,7 +106,7 @@ def _connect(token: str | None) -> list[str]:
 
 def test_the_guard_lets_client_tokens_through_and_refuses_the_rest(monkeypatch):
     monkeypatch.setenv("MEET_SECRET_KEY", "s" * 40)
-    from security.tokens import server_secret
+    from reflex_meet.security.tokens import server_secret
 
     server_secret.cache_clear()
     assert _connect(str(uuid.uuid4())) == ["sid-1"]
@@ -132,7 +132,7 @@ def test_the_app_installs_the_guard():
 
 def test_malformed_events_are_named_and_well_formed_ones_pass():
     from app.app import app
-    from state import ProfileState, RoomState, SessionState
+    from reflex_meet.state import ProfileState, RoomState, SessionState
 
     root = app._state
     room = RoomState.get_full_name()

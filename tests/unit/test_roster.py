@@ -2,8 +2,8 @@ import dataclasses
 
 import pytest
 
-from core import roster
-from core.roster import (
+from reflex_meet.core import roster
+from reflex_meet.core.roster import (
     Accepted,
     Enter,
     Heartbeat,

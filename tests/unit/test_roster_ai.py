@@ -1,7 +1,7 @@
 """The AI voice participant in the roster (core.roster AddAi/RemoveAi rules)."""
 
-from core import roster
-from core.roster import (
+from reflex_meet.core import roster
+from reflex_meet.core.roster import (
     AI_USER_ID,
     AddAi,
     Enter,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 import json
 
-from core.roster import Tracks, User, user_from_wire
-from core.roster_feed import (
+from reflex_meet.core.roster import Tracks, User, user_from_wire
+from reflex_meet.core.roster_feed import (
     LOG_BUDGET,
     LOG_SIZE,
     append_changes,

@@ -2,8 +2,8 @@
 
 import pytest
 
-from core.problems import Problem
-from core.text import (
+from reflex_meet.core.problems import Problem
+from reflex_meet.core.text import (
     BIDI,
     CONTROL,
     INVISIBLE,

@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from components.layout import THEME_STYLESHEET
+from reflex_meet.components.layout import THEME_STYLESHEET
 
 ROOT = Path(__file__).resolve().parents[2]
 THEME = ROOT / "assets" / THEME_STYLESHEET

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from security import tokens
+from reflex_meet.security import tokens
 from tests.support import ROOT
 
 

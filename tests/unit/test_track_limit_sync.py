@@ -8,7 +8,7 @@ above the proxy's gets big pulls refused, one below it only costs requests.
 import re
 from pathlib import Path
 
-from core.calls_policy import MAX_TRACKS, authorise
+from reflex_meet.core.calls_policy import MAX_TRACKS, authorise
 
 ROOT = Path(__file__).resolve().parents[2]
 _CONSTANT = re.compile(r"^export const MAX_TRACKS_PER_REQUEST = (\d+);$", re.MULTILINE)

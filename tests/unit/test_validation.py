@@ -1,7 +1,7 @@
 import pytest
 
-from core.problems import Problem
-from core.validation import (
+from reflex_meet.core.problems import Problem
+from reflex_meet.core.validation import (
     ROOM_ID_ALPHABET,
     normalise_room_name,
     room_id_from_bytes,

@@ -25,7 +25,7 @@ from granian.server.common import AbstractServer
 from reflex.utils import exec as reflex_exec
 from reflex.utils.token_manager import RedisTokenManager, SocketRecord
 
-from app import socket_takeover, worker_respawn
+from reflex_meet.app import socket_takeover, worker_respawn
 
 ROOT = Path(__file__).resolve().parents[2]
 

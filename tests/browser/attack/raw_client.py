@@ -22,12 +22,12 @@ from typing import Any
 
 import httpx
 
-from state.chat import ChatState
-from state.media import MediaState
-from state.profile import ProfileState
-from state.room import RoomState
-from state.roster_feed import RosterFeed
-from state.session import SessionState
+from reflex_meet.state.chat import ChatState
+from reflex_meet.state.media import MediaState
+from reflex_meet.state.profile import ProfileState
+from reflex_meet.state.room import RoomState
+from reflex_meet.state.roster_feed import RosterFeed
+from reflex_meet.state.session import SessionState
 from tests.reflex_socket import (
     FIELD,
     HYDRATE,
@@ -278,7 +278,7 @@ class RawClient(ReflexSocket):
         return self
 
     def start_heartbeats(self, every: float = 4.0) -> None:
-        """Send the tab's heartbeats (``POST /api/heartbeat``) like the bridge.
+        """Send the tab's heartbeats (``POST /_meet/heartbeat``) like the bridge.
 
         Each answer's status is kept in :attr:`heartbeats`.
         """
@@ -289,7 +289,7 @@ class RawClient(ReflexSocket):
                 if proof:
                     with contextlib.suppress(Exception):
                         async with self._http.post(
-                            self.base_url + "/api/heartbeat", json=proof
+                            self.base_url + "/_meet/heartbeat", json=proof
                         ) as answer:
                             self.heartbeats.append(answer.status)
                 await asyncio.sleep(every)

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from state.ai import AiState
+from reflex_meet.state.ai import AiState
 from tests.ai.ai_support import FakeProcess
 from tests.browser import ai_fixtures
 from tests.browser.attack.conftest import new_room_id

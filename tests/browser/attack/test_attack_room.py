@@ -13,7 +13,7 @@ import unicodedata
 
 from playwright.sync_api import expect
 
-from security.tokens import presence_token, room_token
+from reflex_meet.security.tokens import presence_token, room_token
 from tests.browser.attack.conftest import new_room_id, room_changes, room_snapshot
 from tests.browser.attack.raw_client import (
     CHAT,

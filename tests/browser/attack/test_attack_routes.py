@@ -21,7 +21,12 @@ from tests.browser.attack.conftest import (
 from tests.browser.attack.raw_client import ROOM, run_async
 from tests.support import ROOT
 
-POST_ROUTES = ["/api/heartbeat", "/api/leave", "/api/bug-report", "/api/track-report"]
+POST_ROUTES = [
+    "/_meet/heartbeat",
+    "/_meet/leave",
+    "/_meet/bug-report",
+    "/_meet/track-report",
+]
 
 
 def _error_shape(response: httpx.Response) -> dict:
@@ -51,7 +56,7 @@ def test_a_burst_of_calls_sessions_is_refused_past_the_limit(raw, members, fresh
     ids = [f"b{n}" for n in range(100)]
     for request_id in ids:
         mallory.call(
-            "reflex___state____state.state___media____media_state",
+            "reflex___state____state.reflex_meet___state___media____media_state",
             "calls_request",
             request={"id": request_id, "op": "sessions/new", "sessionId": None},
         )
@@ -124,7 +129,7 @@ def test_heartbeats_for_made_up_rooms_create_no_state(
             }
             async with gate:
                 client = clients[n % len(clients)]
-                return (await client.post("/api/heartbeat", json=body)).status_code
+                return (await client.post("/_meet/heartbeat", json=body)).status_code
 
         try:
             return await asyncio.gather(*(one(n) for n in range(MADE_UP_ROOMS)))
@@ -141,11 +146,11 @@ def test_heartbeats_for_made_up_rooms_create_no_state(
     with http_client(url, timeout=10) as http:
         for key in ("0" * 32, "", ada.beacon()["key"].upper(), bob.beacon()["key"]):
             proof = {**ada.beacon(), "key": key}
-            answer = http.post("/api/heartbeat", json=proof)
+            answer = http.post("/_meet/heartbeat", json=proof)
             # A key of the wrong shape is a bad request; a wrong one, gone.
             assert answer.status_code in (410, 422), answer.text
-            assert http.post("/api/leave", json=proof).status_code in (204, 403, 422)
-        assert http.post("/api/heartbeat", json=ada.beacon()).status_code == 204
+            assert http.post("/_meet/leave", json=proof).status_code in (204, 403, 422)
+        assert http.post("/_meet/heartbeat", json=ada.beacon()).status_code == 204
     ada.quiet(1.0)
     assert ada.user(ada.participant) and ada.user(bob.participant)
     assert room_changes(snapshot, ada) == {}
@@ -172,17 +177,17 @@ def test_lone_surrogates_in_a_bug_report_are_refused_and_not_stored(app_server):
     with http_client(app_server["url"], timeout=10) as http:
         for body in bodies:
             answer = http.post(
-                "/api/bug-report",
+                "/_meet/bug-report",
                 content=body,
                 headers={"content-type": "application/json"},
             )
             assert answer.status_code == 422, (body, answer.status_code, answer.text)
             _error_shape(answer)
-        invalid_utf8 = http.post("/api/bug-report", content=b'{"text": "\xff\xfe"}')
+        invalid_utf8 = http.post("/_meet/bug-report", content=b'{"text": "\xff\xfe"}')
         assert invalid_utf8.status_code in (400, 422)
         _error_shape(invalid_utf8)
         # The admin read still works (nothing broken was stored).
-        assert http.get("/api/health").status_code == 200
+        assert http.get("/_meet/health").status_code == 200
     assert _bug_reports(app_server) == before
 
 
@@ -233,7 +238,7 @@ def _chunked_flood(url: str, path: str, total: int) -> tuple[int, bytes]:
 
 
 def test_a_huge_chunked_body_is_refused_while_reading(app_server):
-    sent, answer = _chunked_flood(app_server["url"], "/api/heartbeat", 100 * 2**20)
+    sent, answer = _chunked_flood(app_server["url"], "/_meet/heartbeat", 100 * 2**20)
     assert sent < 16 * 2**20, f"the server read {sent / 2**20:.0f} MB before refusing"
     assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
     body = answer.split(b"\r\n\r\n", 1)[1]
@@ -243,17 +248,17 @@ def test_a_huge_chunked_body_is_refused_while_reading(app_server):
 
 def test_unknown_paths_and_wrong_methods_answer_json_errors(app_server):
     with http_client(app_server["url"], timeout=10) as http:
-        for path in ("/api/nope", "/api/heartbeat/x", "/api/", "/api/meetings"):
+        for path in ("/_meet/nope", "/_meet/heartbeat/x", "/_meet/", "/_meet/meetings"):
             answer = http.get(path)
             assert answer.status_code == 404, (path, answer.status_code)
             _error_shape(answer)
         for method, path in [
-            ("GET", "/api/heartbeat"),
-            ("PUT", "/api/leave"),
-            ("DELETE", "/api/bug-report"),
-            ("GET", "/api/track-report"),
-            ("POST", "/api/health"),
-            ("POST", "/api/meetings/abc"),
+            ("GET", "/_meet/heartbeat"),
+            ("PUT", "/_meet/leave"),
+            ("DELETE", "/_meet/bug-report"),
+            ("GET", "/_meet/track-report"),
+            ("POST", "/_meet/health"),
+            ("POST", "/_meet/meetings/abc"),
         ]:
             answer = http.request(method, path)
             assert answer.status_code == 405, (method, path, answer.status_code)
@@ -295,7 +300,7 @@ def test_meeting_of_a_crashed_last_person_is_ended_without_a_visitor(
     record: dict = {}
     with http_client(app_server["url"], timeout=10) as http:
         while time.monotonic() < deadline:
-            answer = http.get(f"/api/meetings/{meeting}", headers=headers)
+            answer = http.get(f"/_meet/meetings/{meeting}", headers=headers)
             assert answer.status_code == 200, answer.text
             record = answer.json()
             if record.get("ended"):

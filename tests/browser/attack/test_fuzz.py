@@ -5,7 +5,7 @@ app registers (every substate of the root state) a batch of random and
 boundary arguments — wrong types, None, huge strings, deep nesting, lone
 surrogates, NaN and Infinity (raw JSON literals a browser would never send),
 huge numbers, missing and extra arguments, non-object payloads — and a batch
-of malformed Socket.IO frames; then every ``/api`` route gets random methods,
+of malformed Socket.IO frames; then every ``/_meet`` route gets random methods,
 bodies and headers. Room B has members of its own. Afterwards:
 
 * the server log shows no unhandled exception or error;
@@ -264,7 +264,7 @@ MALFORMED_FRAMES = [
     "42" + NAMESPACE + ',["event", {"name": "' + ROOM + '.__init__", "payload": {}}]',
     "42"
     + NAMESPACE
-    + ',["event", {"name": "reflex___state____state.state___media____media_state._calls_session"}]',
+    + ',["event", {"name": "reflex___state____state.reflex_meet___state___media____media_state._calls_session"}]',
     "42" + NAMESPACE + ',["event", {"name": "' + "a." * 5000 + '"}]',
     "42"
     + NAMESPACE
@@ -408,15 +408,15 @@ def test_fuzz_every_event_handler(raw, members, log_watch, fresh_room):
 
 
 ROUTES = [
-    "/api/heartbeat",
-    "/api/leave",
-    "/api/bug-report",
-    "/api/track-report",
-    "/api/meetings/{x}",
-    "/api/bug-reports/{x}",
-    "/api/health",
-    "/api/{x}",
-    "/api/heartbeat/{x}",
+    "/_meet/heartbeat",
+    "/_meet/leave",
+    "/_meet/bug-report",
+    "/_meet/track-report",
+    "/_meet/meetings/{x}",
+    "/_meet/bug-reports/{x}",
+    "/_meet/health",
+    "/_meet/{x}",
+    "/_meet/heartbeat/{x}",
 ]
 METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"]
 
@@ -531,7 +531,7 @@ def test_fuzz_every_http_route(app_server, raw, members, log_watch, fresh_room):
     print(f"{len(answers)} answers; connections closed without one: {dropped[:5]}")
     bad = []
     for method, path, answer in answers:
-        if answer.status_code >= 500 and not path.startswith("/api/health"):
+        if answer.status_code >= 500 and not path.startswith("/_meet/health"):
             bad.append((method, path[:60], answer.status_code, answer.text[:120]))
             continue
         if answer.status_code >= 400 and method != "HEAD":
