@@ -239,11 +239,16 @@ def redis_server(workdir: Path) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def calls_standin(log: Path, **options: str) -> Iterator[dict[str, str]]:
+def calls_standin(
+    log: Path, *, python: str = sys.executable, cwd: Path = ROOT, **options: str
+) -> Iterator[dict[str, str]]:
     """Run the local Calls stand-in (``python -m reflex_meet.sfu``) on a free port.
 
     Args:
         log: Where its log goes.
+        python: The interpreter (default: this one; another virtualenv's to
+            run the stand-in an installed wheel ships).
+        cwd: Its working folder.
         **options: Extra ``--name value`` options (underscores become dashes).
 
     Yields:
@@ -252,7 +257,7 @@ def calls_standin(log: Path, **options: str) -> Iterator[dict[str, str]]:
     """
     secret = secrets.token_urlsafe(24)
     args = [
-        sys.executable,
+        python,
         "-m",
         "reflex_meet.sfu",
         "--host",
@@ -270,7 +275,7 @@ def calls_standin(log: Path, **options: str) -> Iterator[dict[str, str]]:
     handle = log.open("w")
     proc = subprocess.Popen(
         args,
-        cwd=ROOT,
+        cwd=cwd,
         stdout=subprocess.PIPE,
         stderr=handle,
         text=True,
