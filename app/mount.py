@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
@@ -29,6 +30,7 @@ from reflex_meet.core import paths
 from reflex_meet.records.db import migrate
 from reflex_meet.security import reflex_guard
 from reflex_meet.security.tokens import server_secret
+from reflex_meet.sfu.embedded import embedded_standin, standin_mode
 from reflex_meet.state import fanout, registered_app, sweeper
 from reflex_meet.state.ai_backend import ai_config, log_ai_backend
 from reflex_meet.state.calls_backend import calls_config, ice_servers, log_backend
@@ -63,16 +65,21 @@ FEEDBACK_ON_LOAD = [FeedbackState.load]
 
 @contextlib.asynccontextmanager
 async def start_up() -> AsyncIterator[None]:
-    """Log the backends and bring the database to head as the server starts.
+    """Get the app ready to serve: backends, stand-in, database.
 
-    A failure here stops the server with its message (a lifespan context
-    that raises before serving), instead of failing the first request.
+    Logs the Calls and AI backends, starts the embedded Calls stand-in when
+    it is needed (:mod:`reflex_meet.sfu.embedded`) and brings the database
+    to the newest migration. A failure here stops the server with its
+    message (a lifespan context that raises before serving), instead of
+    failing the first request.
     """
     log_backend()
     log_ai_backend()
-    # Safe with several workers starting at once (records.db: locks).
-    await asyncio.to_thread(migrate)
-    yield
+    # Without Cloudflare settings and no stand-in running: the embedded one.
+    async with embedded_standin(calls_config()):
+        # Safe with several workers starting at once (records.db: locks).
+        await asyncio.to_thread(migrate)
+        yield
 
 
 def _check_settings() -> None:
@@ -81,9 +88,11 @@ def _check_settings() -> None:
     Raises:
         CallsConfigError: CALLS_* or TURN_* is half-set or malformed.
         AiConfigError: OPENAI_* is malformed.
+        StandinError: MEET_STANDIN is neither ``auto`` nor ``off``.
         ValueError: The server secret is unusable.
     """
     calls_config()
+    standin_mode(os.environ)
     ice_servers()
     ai_config()
     server_secret()

@@ -239,16 +239,11 @@ def redis_server(workdir: Path) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def calls_standin(
-    log: Path, *, python: str = sys.executable, cwd: Path = ROOT, **options: str
-) -> Iterator[dict[str, str]]:
+def calls_standin(log: Path, **options: str) -> Iterator[dict[str, str]]:
     """Run the local Calls stand-in (``python -m reflex_meet.sfu``) on a free port.
 
     Args:
         log: Where its log goes.
-        python: The interpreter (default: this one; another virtualenv's to
-            run the stand-in an installed wheel ships).
-        cwd: Its working folder.
         **options: Extra ``--name value`` options (underscores become dashes).
 
     Yields:
@@ -257,7 +252,7 @@ def calls_standin(
     """
     secret = secrets.token_urlsafe(24)
     args = [
-        python,
+        sys.executable,
         "-m",
         "reflex_meet.sfu",
         "--host",
@@ -275,7 +270,7 @@ def calls_standin(
     handle = log.open("w")
     proc = subprocess.Popen(
         args,
-        cwd=cwd,
+        cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=handle,
         text=True,
@@ -343,7 +338,8 @@ def import_app(env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-c", _START_APP],
         cwd=ROOT,
-        env={**clean, **env},
+        # Never the embedded Calls stand-in: it would take the fixed port 7880.
+        env={**clean, "MEET_STANDIN": "off", **env},
         capture_output=True,
         text=True,
         timeout=120,

@@ -4,13 +4,15 @@ The repository is built into a wheel, which is installed (with its pinned
 dependencies) into a virtualenv of its own; ``examples/host_app`` (its own
 ``components`` and ``state`` packages, its own page and route) is copied
 elsewhere and served from that virtualenv. Nothing of this checkout is on
-its path: only what the wheel ships. Two people meet at ``/meet`` and see
-and hear each other (``getStats()``).
+its path: only what the wheel ships, including the local Calls stand-in the
+app starts by itself (no Calls setting). Two people meet at ``/meet`` and
+see and hear each other (``getStats()``).
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -30,7 +32,7 @@ from tests.browser.room_page import (
     media_ready,
     tiles,
 )
-from tests.support import ROOT, calls_standin, free_port, reflex_server, standin_env
+from tests.support import ROOT, free_port, port_open, reflex_server
 
 EXAMPLE = ROOT / "examples" / "host_app"
 
@@ -111,12 +113,20 @@ def host_app(
         check=True,
     ).stdout
     assert where.startswith(str(host_venv)), where
-    with calls_standin(logs / "standin.log", python=python, cwd=work) as sfu:
-        port = free_port()
-        with reflex_server(
-            port, logs / "app.log", {**standin_env(sfu), **env}, cwd=app_dir
-        ) as url:
-            yield {"url": url, "dir": app_dir, "venv": host_venv}
+    # No stand-in is started here: the app starts the one its wheel ships
+    # (the embedded default), on a free port instead of 7880.
+    calls = {
+        "CALLS_APP_ID": "",
+        "CALLS_APP_SECRET": "",
+        "LOCAL_CALLS_URL": f"http://127.0.0.1:{free_port()}/v1",
+        "LOCAL_CALLS_APP_ID": "local",
+        "LOCAL_CALLS_SECRET": secrets.token_urlsafe(24),
+    }
+    port = free_port()
+    with reflex_server(port, logs / "app.log", {**calls, **env}, cwd=app_dir) as url:
+        yield {"url": url, "dir": app_dir, "venv": host_venv, "log": logs / "app.log"}
+    # Stopped with the app (by the app's own lifespan, by process group).
+    assert not port_open(int(calls["LOCAL_CALLS_URL"].split(":")[2].split("/")[0]))
 
 
 def test_the_wheel_adds_one_namespaced_package_and_the_browser_code(wheel: Path):
@@ -171,6 +181,7 @@ def test_two_people_meet_in_the_host_app_at_meet(host_app, person):
     # Leaving goes to the kit's feedback page under the prefix.
     ada.get_by_test_id("leave").click()
     ada.wait_for_url("**/meet/feedback")
+    assert "started the local Calls stand-in" in host_app["log"].read_text()
     # The browser code came out of the installed package (shared assets).
     shipped = host_app["dir"] / "assets" / "external" / "reflex_meet" / "browser"
     assert (shipped / "media_engine.js").resolve().is_relative_to(host_app["venv"])
