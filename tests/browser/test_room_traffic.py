@@ -16,6 +16,7 @@ second.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -113,3 +114,33 @@ def test_a_raised_hand_reaches_each_other_member_as_one_small_message(room_of_te
     assert seen.missing == 0, f"{seen.missing} members did not receive the hand"
     assert seen.messages == [1] * (MEMBERS - 1), _report(seen)
     assert max(seen.sizes) <= MAX_CHANGE_BYTES, _report(seen)
+
+
+def test_opening_the_meeting_page_directly_costs_each_other_member_two_messages_at_most(
+    room_of_ten, app_server
+):
+    """A link straight to ``/<room>/room``: enter and join, two changes at most."""
+    meeting_page = room_of_ten[0].client.path
+    assert meeting_page.endswith("/room")
+    newcomer = Member.open(app_server["url"], "Direct")
+
+    def open_meeting_page() -> float:
+        sent = time.monotonic()
+        newcomer.client.connect(meeting_page)
+        return sent
+
+    try:
+        seen = observe(
+            open_meeting_page,
+            newcomer.client,
+            _others(room_of_ten, newcomer),
+            answered=lambda: bool(newcomer.participant),
+            key=ROOM,
+            quiet=QUIET,
+            timeout=TIMEOUT,
+        )
+        assert seen.missing == 0, f"{seen.missing} members did not see the newcomer"
+        assert max(seen.messages) <= 2, _report(seen)
+        assert max(seen.sizes) <= 2 * MAX_CHANGE_BYTES, _report(seen)
+    finally:
+        newcomer.close()
