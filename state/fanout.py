@@ -212,7 +212,34 @@ def _changed_values(state: BaseState, changed: set[str]) -> dict[str, Any]:
     }
 
 
-def _send_to_members(delta: Delta, tokens: set[str]) -> list[asyncio.Task]:
+# Per event loop: the room changes waiting to be sent, in the order they were
+# made, and the one task sending them.
+_outboxes: dict[int, tuple[asyncio.Queue, asyncio.Task]] = {}
+
+
+async def _send_one(namespace: Any, update: StateUpdate, token: str) -> None:
+    if await namespace._token_manager.is_token_connected(token):
+        await namespace.emit_update(update, token)
+
+
+async def _drain(queue: asyncio.Queue) -> None:
+    """Send each queued change to its members; the next change after it.
+
+    A member gets the changes of a room in the order they were made (each
+    change's sends run side by side, the next change waits for them).
+    """
+    while True:
+        namespace, update, tokens = await queue.get()
+        results = await asyncio.gather(
+            *(_send_one(namespace, update, token) for token in tokens),
+            return_exceptions=True,
+        )
+        for failure in results:
+            if isinstance(failure, Exception):
+                logger.error("room update not sent", exc_info=failure)
+
+
+def _send_to_members(delta: Delta, tokens: set[str]) -> None:
     """Send one room change, the same delta, straight to each member's socket.
 
     Reflex applied it to each member's own state (``app.modify_state`` per
@@ -224,28 +251,18 @@ def _send_to_members(delta: Delta, tokens: set[str]) -> list[asyncio.Task]:
     Args:
         delta: ``{shared state's full name: {var: value}}``.
         tokens: The members' client tokens.
-
-    Returns:
-        The sending tasks.
     """
     app = RegistrationContext.get().app
     namespace = app.event_namespace
     if namespace is None or not delta:
-        return []
-    manager = namespace._token_manager
-    update = StateUpdate(delta=delta)
-
-    async def send(token: str) -> None:
-        if await manager.is_token_connected(token):
-            await namespace.emit_update(update, token)
-
-    tasks = []
-    for token in tokens:
-        task = asyncio.create_task(send(token))
-        shared.UPDATE_OTHER_CLIENT_TASKS.add(task)
-        task.add_done_callback(shared._log_update_client_errors)
-        tasks.append(task)
-    return tasks
+        return
+    loop = asyncio.get_running_loop()
+    outbox = _outboxes.get(id(loop))
+    if outbox is None or outbox[1].done():
+        queue: asyncio.Queue = asyncio.Queue()
+        outbox = (queue, loop.create_task(_drain(queue), name="meet-room-updates"))
+        _outboxes[id(loop)] = outbox
+    outbox[0].put_nowait((namespace, StateUpdate(delta=delta), set(tokens)))
 
 
 def _fresh_reads() -> bool:
