@@ -152,7 +152,7 @@ def install(
     _check_settings()
     # Refuse websocket connections that claim a token Reflex would not issue
     # (a room's or presence's).
-    reflex_guard.install()
+    reflex_guard.install(app.sio)
     # Send a room's changes to its members only when it changed.
     fanout.install()
     # A tab whose worker died keeps its token when it reconnects to another.

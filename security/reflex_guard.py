@@ -320,8 +320,14 @@ def _log_refusal(sid: str, problem: str, name: object) -> None:
         )
 
 
-def install() -> None:
-    """Wrap the connection, event and packet handlers (idempotent)."""
+def install(sio: socketio.AsyncServer | None = None) -> None:
+    """Wrap the connection, event and packet handlers (idempotent).
+
+    Args:
+        sio: The app's Socket.IO server if it exists already (``app.sio``,
+            made when the ``rx.App`` is): it registered its packet handler
+            with engine.io when it was made, so that one is registered again.
+    """
     if not installed():
         EventNamespace.on_connect = guarded(EventNamespace.on_connect)  # type: ignore[method-assign]
     if not getattr(EventNamespace.on_event, _MARK, False):
@@ -329,3 +335,5 @@ def install() -> None:
     server = socketio.AsyncServer
     if not getattr(server._handle_eio_message, _MARK, False):
         server._handle_eio_message = guarded_packets(server._handle_eio_message)  # type: ignore[method-assign]
+    if sio is not None:
+        sio.eio.on("message", sio._handle_eio_message)

@@ -124,10 +124,16 @@ def test_the_guard_lets_client_tokens_through_and_refuses_the_rest(monkeypatch):
 
 
 def test_the_app_installs_the_guard():
-    import app.app  # noqa: F401
+    import app.app
 
     assert reflex_guard.installed()
     assert getattr(EventNamespace.on_event, "_meet_guarded", False)
+    # The app's Socket.IO server was made before the kit was added to the
+    # app: its engine.io packet handler is the guarded one all the same.
+    from app.app import app
+
+    handler = app.sio.eio.handlers["message"]
+    assert getattr(handler.__func__, "_meet_guarded", False)
 
 
 def test_malformed_events_are_named_and_well_formed_ones_pass():
