@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import AsyncIterator
 
 import reflex as rx
 from reflex.istate.manager.token import BaseStateToken
 
 from reflex_meet.calls.errors import CallsError, CallsInvalidRequestError
-from reflex_meet.core import roster
+from reflex_meet.core import ids, roster
 from reflex_meet.core.calls_policy import CallsOperation, authorise, room_track_ids
 from reflex_meet.core.problems import Problem
 from reflex_meet.core.roster import User
@@ -37,8 +36,6 @@ __all__ = ["MediaState", "reply_script", "valid_request_id"]
 
 logger = logging.getLogger("meet.media")
 
-_REQUEST_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
-
 
 def valid_request_id(value: object) -> bool:
     """Whether ``value`` is a request id the bridge may use (and a reply echo).
@@ -49,7 +46,7 @@ def valid_request_id(value: object) -> bool:
     Returns:
         True for 1-32 letters, digits, ``_`` or ``-``.
     """
-    return isinstance(value, str) and bool(_REQUEST_ID.fullmatch(value))
+    return ids.is_id(ids.REQUEST_ID, value)
 
 
 def reply_script(request_id: str, reply: dict[str, object]) -> str:
@@ -93,7 +90,7 @@ class MediaState(rx.State):
             The script that hands the answer back to the bridge.
         """
         request_id = request.get("id") if isinstance(request, dict) else None
-        if not isinstance(request_id, str) or not _REQUEST_ID.fullmatch(request_id):
+        if not valid_request_id(request_id):
             logger.warning("refused a Calls request without a valid id")
             return
         # Read without locks: nothing is written here, and holding the tab's
