@@ -36,7 +36,6 @@ import httpx
 from reflex_meet.calls.client import CallsClient
 from reflex_meet.calls.config import is_loopback
 from reflex_meet.calls.errors import CallsError, CallsHTTPError
-from reflex_meet.calls.models import SessionDescription, TrackObject
 from reflex_meet.core.problems import Problem, ProblemError
 from reflex_meet.core.roster import AI_TRACK_NAME
 
@@ -384,32 +383,30 @@ async def invite(
             expires it by itself.
     """
     try:
-        session_id = (await calls.new_session(third_party=True)).session_id
+        session_id = await calls.new_session(third_party=True)
     except CallsError as error:
         raise _calls_failure("a session for the AI", error) from None
     try:
         answer = await calls.new_tracks(
             session_id,
             [
-                TrackObject(
-                    location="local",
-                    track_name=AI_TRACK_NAME,
-                    kind="audio",
-                    bidirectional_media_stream=True,
-                )
+                {
+                    "location": "local",
+                    "trackName": AI_TRACK_NAME,
+                    "kind": "audio",
+                    "bidirectionalMediaStream": True,
+                }
             ],
         )
     except CallsError as error:
         raise _calls_failure("the AI's voice track", error) from None
-    offer = answer.session_description
+    offer = answer.sdp
     mid = answer.tracks[0].mid if answer.tracks else None
-    if offer is None or offer.type != "offer" or not mid:
+    if offer is None or answer.sdp_type != "offer" or not mid:
         raise _fail("ai_calls_failed", "Calls made no offer for the AI's voice.")
-    model_answer = await _ask_model(config, offer.sdp, instructions, voice, http)
+    model_answer = await _ask_model(config, offer, instructions, voice, http)
     try:
-        await calls.renegotiate(
-            session_id, SessionDescription(type="answer", sdp=model_answer)
-        )
+        await calls.renegotiate(session_id, model_answer)
     except CallsHTTPError as error:
         if error.problem.code == "invalid_session_description":
             raise _fail(
@@ -443,12 +440,12 @@ async def feed(
         await calls.new_tracks(
             ai.session_id,
             [
-                TrackObject(
-                    location="remote",
-                    session_id=session_id,
-                    track_name=track_name,
-                    mid=f"#{AI_TRACK_NAME}",
-                )
+                {
+                    "location": "remote",
+                    "sessionId": session_id,
+                    "trackName": track_name,
+                    "mid": f"#{AI_TRACK_NAME}",
+                }
             ],
         )
     except CallsHTTPError as error:
@@ -477,7 +474,7 @@ async def is_alive(calls: CallsClient, ai: AiSession) -> bool:
         AiError: ``ai_calls_failed`` when Calls could not tell.
     """
     try:
-        info = await calls.get_session(ai.session_id)
+        tracks = await calls.get_session(ai.session_id)
     except CallsHTTPError as error:
         if error.status in (404, 410):
             return False
@@ -488,7 +485,7 @@ async def is_alive(calls: CallsClient, ai: AiSession) -> bool:
         t.location == "local"
         and t.track_name == AI_TRACK_NAME
         and t.status != "inactive"
-        for t in info.tracks
+        for t in tracks
     )
 
 

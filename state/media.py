@@ -22,7 +22,7 @@ import reflex as rx
 from reflex.istate.manager.token import BaseStateToken
 
 from reflex_meet.calls.errors import CallsError, CallsInvalidRequestError
-from reflex_meet.core import ids, roster
+from reflex_meet.core import calls_wire, ids, roster
 from reflex_meet.core.calls_policy import CallsOperation, authorise, room_track_ids
 from reflex_meet.core.problems import Problem
 from reflex_meet.core.roster import User
@@ -132,22 +132,20 @@ class MediaState(rx.State):
             yield rx.call_script(reply_script(request_id, _error(403, decision)))
             return
         reply = await _forward(decision)
-        if decision.op == "sessions/new" and "body" in reply:
-            body = reply["body"]
-            new_session = body.get("sessionId") if isinstance(body, dict) else None
-            if isinstance(new_session, str):
-                async with self:
-                    session = await self.get_state(SessionState)
-                    moved = (session.room, session.participant_id) != (
-                        room,
-                        participant,
-                    )
-                    if not moved:
-                        self._calls_session = new_session
+        new_session = _new_session_id(reply) if decision.op == "sessions/new" else None
+        if new_session is not None:
+            async with self:
+                session = await self.get_state(SessionState)
+                moved = (session.room, session.participant_id) != (
+                    room,
+                    participant,
+                )
                 if not moved:
-                    await _record_session(room, participant, new_session)
-                # STUN, or a TURN credential of its own (never the TURN token).
-                reply["iceServers"] = await ice_servers().for_new_session()
+                    self._calls_session = new_session
+            if not moved:
+                await _record_session(room, participant, new_session)
+            # STUN, or a TURN credential of its own (never the TURN token).
+            reply["iceServers"] = await ice_servers().for_new_session()
         yield rx.call_script(reply_script(request_id, reply))
 
 
@@ -167,6 +165,14 @@ async def _record_session(room: str, participant: str, session_id: str) -> None:
             actor=participant,
             room=room,
         )
+
+
+def _new_session_id(reply: dict[str, object]) -> str | None:
+    """The session id in a ``sessions/new`` reply, None if it holds none."""
+    try:
+        return calls_wire.parse_new_session_answer(reply.get("body")).session_id
+    except calls_wire.WireError:
+        return None
 
 
 async def _forward(operation: CallsOperation) -> dict[str, object]:
