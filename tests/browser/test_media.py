@@ -11,8 +11,7 @@ import time
 import httpx
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import new_room_id
-from tests.browser.room_page import (
+from launch.room_page import (
     bridge_update,
     calls_api,
     inbound,
@@ -23,6 +22,7 @@ from tests.browser.room_page import (
     tile_named,
     tiles,
 )
+from tests.browser.conftest import new_room_id
 
 
 def wait_for(page: Page, predicate, what: str, timeout_ms: int = 15_000):
