@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
@@ -23,12 +24,13 @@ from reflex_meet.app.home import home
 from reflex_meet.components import lobby, room
 from reflex_meet.components.feedback import feedback_page
 from reflex_meet.components.labels import Labels, merge
-from reflex_meet.components.layout import THEME_STYLESHEET
+from reflex_meet.components.layout import THEME_STYLESHEET, theme_style
 from reflex_meet.components.states import offline_screen
 from reflex_meet.core import paths
 from reflex_meet.records.db import migrate
 from reflex_meet.security import reflex_guard
 from reflex_meet.security.tokens import server_secret
+from reflex_meet.sfu.embedded import embedded_standin, standin_mode
 from reflex_meet.state import fanout, registered_app, sweeper
 from reflex_meet.state.ai_backend import ai_config, log_ai_backend
 from reflex_meet.state.calls_backend import calls_config, ice_servers, log_backend
@@ -63,16 +65,21 @@ FEEDBACK_ON_LOAD = [FeedbackState.load]
 
 @contextlib.asynccontextmanager
 async def start_up() -> AsyncIterator[None]:
-    """Log the backends and bring the database to head as the server starts.
+    """Get the app ready to serve: backends, stand-in, database.
 
-    A failure here stops the server with its message (a lifespan context
-    that raises before serving), instead of failing the first request.
+    Logs the Calls and AI backends, starts the embedded Calls stand-in when
+    it is needed (:mod:`reflex_meet.sfu.embedded`) and brings the database
+    to the newest migration. A failure here stops the server with its
+    message (a lifespan context that raises before serving), instead of
+    failing the first request.
     """
     log_backend()
     log_ai_backend()
-    # Safe with several workers starting at once (records.db: locks).
-    await asyncio.to_thread(migrate)
-    yield
+    # Without Cloudflare settings and no stand-in running: the embedded one.
+    async with embedded_standin(calls_config()):
+        # Safe with several workers starting at once (records.db: locks).
+        await asyncio.to_thread(migrate)
+        yield
 
 
 def _check_settings() -> None:
@@ -81,9 +88,11 @@ def _check_settings() -> None:
     Raises:
         CallsConfigError: CALLS_* or TURN_* is half-set or malformed.
         AiConfigError: OPENAI_* is malformed.
+        StandinError: MEET_STANDIN is neither ``auto`` nor ``off``.
         ValueError: The server secret is unusable.
     """
     calls_config()
+    standin_mode(os.environ)
     ice_servers()
     ai_config()
     server_secret()
@@ -108,7 +117,9 @@ def _compose_api(app: rx.App) -> None:
 _installed: set[int] = set()
 
 
-def install(app: rx.App) -> None:
+def install(
+    app: rx.App, *, prefix: str = "/meet", theme: Mapping[str, str] | None = None
+) -> None:
     """Make an app ready for the kit's components, without adding pages.
 
     Adds the kit's HTTP routes (heartbeats, leave beacons, reports, under
@@ -118,9 +129,24 @@ def install(app: rx.App) -> None:
     to call more than once. Pages built from the components need the
     matching ``*_ON_LOAD`` handlers of this module.
 
+    The kit's own links and redirects (the lobby's Join, Leave, a visitor
+    without a name sent home) go to the pages under ``prefix``: home at
+    ``prefix``, lobbies at ``prefix/[room]``, meetings at
+    ``prefix/[room]/room``, feedback at ``prefix/feedback``; a host building
+    its own pages puts them there (the route parameter is named ``room``).
+
     Args:
         app: The Reflex app.
+        prefix: Where the kit's pages are (``""`` for the site root).
+        theme: ``--meet-*`` variables to set (``{"accent": "#0b7285"}``;
+            README, "Theming").
+
+    Raises:
+        ValueError: ``prefix`` is not a plain path.
+        ThemeError: ``theme`` names an unknown variable or a bad value.
     """
+    style = theme_style(theme)  # checked before anything changes
+    paths.mount_at(prefix)
     if id(app) in _installed:
         return
     _check_settings()
@@ -138,6 +164,8 @@ def install(app: rx.App) -> None:
     app.register_lifespan_task(sweeper.run)
     if THEME_STYLESHEET not in app.stylesheets:
         app.stylesheets.append(THEME_STYLESHEET)
+    if style is not None:
+        app.head_components.append(style)
     _installed.add(id(app))
 
 
@@ -146,6 +174,7 @@ def add_pages(
     prefix: str = "/meet",
     *,
     labels: Mapping[str, str] | None = None,
+    theme: Mapping[str, str] | None = None,
     title: str | None = None,
 ) -> Labels:
     """Add the kit's pages to an app, with everything they need.
@@ -160,6 +189,7 @@ def add_pages(
         prefix: Where the pages go (``"/meet"``; ``""`` for the site root).
         labels: Words to use instead of the defaults (any subset of
             ``reflex_meet.DEFAULT_LABELS``); unknown keys are refused.
+        theme: ``--meet-*`` variables to set (see :func:`install`).
         title: The pages' title (default: the ``app_title`` label).
 
     Returns:
@@ -168,10 +198,11 @@ def add_pages(
     Raises:
         ValueError: If ``prefix`` is not a plain path.
         KeyError: If ``labels`` holds a key no component uses.
+        ThemeError: If ``theme`` names an unknown variable or a bad value.
     """
-    where = paths.mount_at(prefix)
     text = merge(labels)
-    install(app)
+    install(app, prefix=prefix, theme=theme)
+    where = paths.current()
     # Reflex's offline icon and connection toasts give way to a full-page
     # notice that goes away by itself when the connection is back.
     app.app_wraps[(5, "Overlay")] = _overlay(text)

@@ -1,18 +1,27 @@
 """Room components for Reflex pages: the public, documented API.
 
+The quickest way in is :func:`reflex_meet.add_pages` (all pages at once).
+To build pages of your own, make the app ready with
+:func:`reflex_meet.install` and give each page the handlers it needs:
+
 Example:
-    A page with a complete meeting room, in a developer's own app::
+    A lobby and a meeting page of a developer's own design::
 
         import reflex as rx
-        from reflex_meet.components import THEME_STYLESHEET, lobby, room
-        from reflex_meet.state import ChatState, ProfileState, RoomState
+        import reflex_meet
+        from reflex_meet.components import lobby, room
 
-        app = rx.App(stylesheets=[THEME_STYLESHEET])
-        app.add_page(lobby(), route="/[room]",
-                     on_load=[ProfileState.require_name, RoomState.enter])
-        app.add_page(room(), route="/[room]/room",
-                     on_load=[ProfileState.require_name, RoomState.enter,
-                              RoomState.join_directly, ChatState.open_room])
+        app = rx.App()
+        # Routes, presence, guards; the kit's links go under /rooms.
+        reflex_meet.install(app, prefix="/rooms")
+        app.add_page(lobby(), route="/rooms/[room]",
+                     on_load=reflex_meet.LOBBY_ON_LOAD)
+        app.add_page(room(), route="/rooms/[room]/room",
+                     on_load=reflex_meet.MEETING_ON_LOAD)
+
+    Pages of your own keep the ``[room]`` parameter name and the paths of
+    :func:`reflex_meet.install` (home, where a visitor without a name is
+    sent, at the prefix itself).
 """
 
 from reflex_meet.components.ai import ai_controls, invite_ai_dialog
@@ -31,7 +40,7 @@ from reflex_meet.components.cues import (
 )
 from reflex_meet.components.feedback import feedback_page
 from reflex_meet.components.labels import DEFAULT_LABELS, format_label, merge
-from reflex_meet.components.layout import THEME_STYLESHEET
+from reflex_meet.components.layout import THEME_STYLESHEET, theme_style
 from reflex_meet.components.lobby import lobby, people_in_room
 from reflex_meet.components.media import (
     device_settings,
@@ -48,6 +57,7 @@ from reflex_meet.components.media_controls import (
 from reflex_meet.components.notices import room_notices
 from reflex_meet.components.participant_tile import participant_tile
 from reflex_meet.components.participants_panel import participants_panel
+from reflex_meet.components.presence_bar import room_presence
 from reflex_meet.components.room import room, stage, waiting_for_others
 from reflex_meet.components.room_view import RoomView, TileView, roster_sync
 from reflex_meet.components.states import not_found_page, offline_screen
@@ -86,12 +96,14 @@ __all__ = [
     "room",
     "room_audio",
     "room_notices",
+    "room_presence",
     "room_sounds",
     "roster_sync",
     "settings_button",
     "settings_sheet",
     "sounds_toggle",
     "stage",
+    "theme_style",
     "toggle_button",
     "waiting_for_others",
 ]

@@ -134,7 +134,7 @@ def sounds_toggle(labels: Mapping[str, str] | None = None) -> rx.Component:
 
 
 def muted_hint(labels: Mapping[str, str] | None = None) -> rx.Component:
-    """ "Are you talking? You are muted", with an Unmute button.
+    """The hint "Are you talking? You are muted", with an Unmute button.
 
     Args:
         labels: Label overrides (``muted_hint``, ``unmute``).

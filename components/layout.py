@@ -16,22 +16,32 @@ variable; pass it in ``rx.App(stylesheets=[...])``.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+
 import reflex as rx
 
-from reflex_meet.browser import shipped, stylesheet
+from reflex_meet.browser import shipped, stylesheet, theme_source
+from reflex_meet.core.theme import theme_rule
 
 __all__ = [
     "THEME_STYLESHEET",
+    "THEME_VARIABLES",
     "CopyLinkButton",
     "MoreControls",
     "Sheet",
     "SheetButton",
     "StageGrid",
+    "theme_style",
 ]
 
 # Relative to assets/: Reflex bundles it into the global stylesheet, loaded in
 # <head> before the app starts (so the first paint has the theme's colours).
 THEME_STYLESHEET = stylesheet("theme.css")
+# Every --meet-* variable the shipped theme defines (what a host may set).
+THEME_VARIABLES = frozenset(
+    re.findall(r"^\s*(--meet-[a-z0-9-]+)\s*:", theme_source(), re.MULTILINE)
+)
 
 _LIBRARY = shipped("stage.jsx")
 
@@ -89,3 +99,24 @@ class CopyLinkButton(rx.Component):
     label: rx.Var[str]
     copied_label: rx.Var[str]
     url: rx.Var[str]
+
+
+def theme_style(overrides: Mapping[str, str] | None) -> rx.Component | None:
+    """A ``<style>`` setting some ``--meet-*`` variables for the whole page.
+
+    Args:
+        overrides: ``{name: value}``, names with or without ``--meet-``
+            (``{"accent": "#0b7285"}``).
+
+    Returns:
+        The element for the page's head, or None without overrides.
+
+    Raises:
+        ThemeError: An unknown variable or a value that is not one CSS value.
+
+    Example:
+        >>> from reflex_meet.components.layout import theme_style
+        >>> head = theme_style({"accent": "#0b7285", "tile-radius": "4px"})
+    """
+    rule = theme_rule(overrides, THEME_VARIABLES)
+    return rx.el.style(rule) if rule else None

@@ -14,7 +14,7 @@ __all__ = ["participant_tile"]
 
 
 def participant_tile(
-    tile: rx.Var, labels: Mapping[str, str] | None = None
+    tile: rx.Var, *, labels: Mapping[str, str] | None = None
 ) -> rx.Component:
     """Render one tile of the stage.
 

@@ -21,6 +21,15 @@ def room_presence(*, in_meeting: bool) -> rx.Component:
 
     Returns:
         An invisible component; include it once on a page in a room.
+        :func:`~reflex_meet.components.lobby` and
+        :func:`~reflex_meet.components.room` already do; a page built from
+        the other blocks needs it, or its tab is swept out of the room after
+        15 s without heartbeats.
+
+    Example:
+        >>> import reflex as rx
+        >>> from reflex_meet.components import people_in_room, room_presence
+        >>> page = rx.box(people_in_room(), room_presence(in_meeting=False))
     """
     # Not ``enter``: a late answer to a heartbeat sent before Leave must not
     # bring a tab that left back in (``reenter`` refuses then).

@@ -106,7 +106,7 @@ def stage(labels: Mapping[str, str] | None = None) -> rx.Component:
         waiting_for_others(labels),
         StageGrid.create(
             rx.foreach(
-                RoomView.stage_tiles, lambda tile: participant_tile(tile, labels)
+                RoomView.stage_tiles, lambda tile: participant_tile(tile, labels=labels)
             ),
             role="list",
             aria_label=text["stage"],

@@ -110,3 +110,56 @@ def send_chat(page: Page, text: str, to: str = "") -> None:
         page.get_by_test_id("chat-recipient").select_option(value="")
     page.get_by_test_id("chat-input").fill(text)
     page.get_by_test_id("chat-send").click()
+
+
+def wait_for(page: Page, predicate, what: str, timeout_ms: int = 15_000):
+    """Poll ``predicate()`` (which runs Playwright calls) until it is truthy."""
+    waited = 0
+    while waited < timeout_ms:
+        value = predicate()
+        if value:
+            return value
+        page.wait_for_timeout(250)
+        waited += 250
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def stats_for(page: Page, track_id: str) -> dict | None:
+    """Inbound stats of one pulled track, if received."""
+    return inbound(page).get(track_id)
+
+
+def assert_media_flows(page: Page, track_id: str, kind: str) -> None:
+    """The track is received and its counters rise between two samples."""
+    first = wait_for(
+        page,
+        lambda: (
+            (s := stats_for(page, track_id))
+            and (
+                s["framesDecoded"] > 0 if kind == "video" else s["packetsReceived"] > 0
+            )
+            and s
+        ),
+        f"{kind} of {track_id}",
+    )
+    page.wait_for_timeout(1500)
+    second = stats_for(page, track_id)
+    if kind == "video":
+        assert second["framesDecoded"] > first["framesDecoded"] + 2, (first, second)
+        assert second["frameWidth"] > 0
+    else:
+        assert second["packetsReceived"] > first["packetsReceived"] + 20, (
+            first,
+            second,
+        )
+
+
+def announced(page: Page) -> dict:
+    """This tab's track ids once mic and camera are announced."""
+    return wait_for(
+        page,
+        lambda: (
+            (ids := own_track_ids(page)) and "mic" in ids and "camera" in ids and ids
+        ),
+        "announced tracks",
+    )

@@ -340,7 +340,8 @@ def import_app(env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-c", _START_APP],
         cwd=ROOT,
-        env={**clean, **env},
+        # Never the embedded Calls stand-in: it would take the fixed port 7880.
+        env={**clean, "MEET_STANDIN": "off", **env},
         capture_output=True,
         text=True,
         timeout=120,

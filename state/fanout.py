@@ -42,6 +42,7 @@ The fix belongs upstream: see the README's notes.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import copy
 import logging
@@ -54,9 +55,14 @@ from reflex.istate.manager import get_state_manager
 from reflex.istate.manager.redis import StateManagerRedis
 from reflex.istate.manager.token import BaseStateToken
 from reflex.istate.shared import SharedState, SharedStateBaseInternal
-from reflex.state import BaseState
+from reflex.state import BaseState, StateUpdate
+from reflex_base.constants.state import FIELD_MARKER
+from reflex_base.registry import RegistrationContext
 
 __all__ = ["changed_frontend_vars", "install", "installed"]
+
+# What one room change sends: {shared state full name: {var: value}}.
+Delta = dict[str, dict[str, Any]]
 
 logger = logging.getLogger("meet.fanout")
 
@@ -181,6 +187,7 @@ def _collect_shared_token_updates(
     self: SharedStateBaseInternal,
     affected_tokens: set[str],
     current_dirty_vars: dict[str, set[str]],
+    delta: Delta | None = None,
 ) -> None:
     """Find the members to update after a room changed through its own token."""
     for substate in self.substates.values():
@@ -191,7 +198,54 @@ def _collect_shared_token_updates(
             if changed:
                 current_dirty_vars[substate.get_full_name()] = changed
                 affected_tokens.update(substate._linked_from)
-        _collect_shared_token_updates(substate, affected_tokens, current_dirty_vars)
+                if delta is not None:
+                    delta[substate.get_full_name()] = _changed_values(substate, changed)
+        _collect_shared_token_updates(
+            substate, affected_tokens, current_dirty_vars, delta
+        )
+
+
+def _changed_values(state: BaseState, changed: set[str]) -> dict[str, Any]:
+    """The delta entries of a shared state's changed vars, copied now."""
+    return {
+        name + FIELD_MARKER: copy.deepcopy(state.get_value(name)) for name in changed
+    }
+
+
+def _send_to_members(delta: Delta, tokens: set[str]) -> list[asyncio.Task]:
+    """Send one room change, the same delta, straight to each member's socket.
+
+    Reflex applied it to each member's own state (``app.modify_state`` per
+    member: with Redis a lock, a read and a write of that member's state)
+    to compute a delta that is the same for everyone: no state of a tab
+    derives anything from the shared states (they are read in the browser).
+    ``emit_update`` relays it to the worker holding the member's socket.
+
+    Args:
+        delta: ``{shared state's full name: {var: value}}``.
+        tokens: The members' client tokens.
+
+    Returns:
+        The sending tasks.
+    """
+    app = RegistrationContext.get().app
+    namespace = app.event_namespace
+    if namespace is None or not delta:
+        return []
+    manager = namespace._token_manager
+    update = StateUpdate(delta=delta)
+
+    async def send(token: str) -> None:
+        if await manager.is_token_connected(token):
+            await namespace.emit_update(update, token)
+
+    tasks = []
+    for token in tokens:
+        task = asyncio.create_task(send(token))
+        shared.UPDATE_OTHER_CLIENT_TASKS.add(task)
+        task.add_done_callback(shared._log_update_client_errors)
+        tasks.append(task)
+    return tasks
 
 
 def _fresh_reads() -> bool:
@@ -250,6 +304,7 @@ async def _modify_linked_states(
     holder._exit_stack = exit_stack = contextlib.AsyncExitStack()
     holder._held_locks = {}
     current_dirty_vars: dict[str, set[str]] = {}
+    delta: Delta = {}
     affected_tokens: set[str] = set()
     try:
         for linked_state_name, linked_token in self._reflex_internal_links.items():
@@ -285,7 +340,9 @@ async def _modify_linked_states(
                 for linked_state in self._held_locks_linked_states():
                     changed = changed_frontend_vars(linked_state)
                     if changed:
-                        current_dirty_vars[linked_state.get_full_name()] = changed
+                        name = linked_state.get_full_name()
+                        current_dirty_vars[name] = changed
+                        delta[name] = _changed_values(linked_state, changed)
                         affected_tokens.update(
                             token for token in linked_state._linked_from if token != me
                         )
@@ -295,6 +352,7 @@ async def _modify_linked_states(
                         base,  # type: ignore[arg-type]
                         affected_tokens,
                         current_dirty_vars,
+                        delta,
                     )
     finally:
         holder._exit_stack = None
@@ -304,11 +362,8 @@ async def _modify_linked_states(
             _linked_values.set(None)
 
     if previous_dirty_vars is None and affected_tokens:
-        shared._do_update_other_tokens(
-            affected_tokens=affected_tokens,
-            previous_dirty_vars=current_dirty_vars,
-            state_type=type(self),
-        )
+        # After the locks are released: a member acting on it reads it saved.
+        _send_to_members(delta, affected_tokens)
 
 
 def installed() -> bool:

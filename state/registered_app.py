@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import reflex as rx
 
 __all__ = ["register", "registered_app"]
@@ -22,8 +24,9 @@ def register(app: rx.App) -> None:
 def registered_app() -> rx.App:
     """Return the app whose state manager serves every token.
 
-    The app given to :func:`register`; without it, the app Reflex itself
-    loads from ``rxconfig.py`` (never a module named here).
+    The app given to :func:`register`; without it, the app of Reflex's
+    registration context, else the one Reflex loads from ``rxconfig.py``
+    (never a module named here).
 
     Returns:
         The app whose state manager and ``modify_state`` serve every token.
@@ -31,5 +34,10 @@ def registered_app() -> rx.App:
     if _app is not None:
         return _app
     from reflex.utils import prerequisites
+    from reflex_base.registry import RegistrationContext
+    from reflex_base.utils.exceptions import ReflexRuntimeError
+
+    with contextlib.suppress(LookupError, ReflexRuntimeError):
+        return RegistrationContext.get().app
 
     return prerequisites.get_and_validate_app().app

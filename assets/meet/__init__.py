@@ -16,7 +16,7 @@ from pathlib import Path
 import reflex as rx
 from reflex.assets import AssetPathStr
 
-__all__ = ["BROWSER_FILES", "shipped", "stylesheet"]
+__all__ = ["BROWSER_FILES", "shipped", "stylesheet", "theme_source"]
 
 _HERE = Path(__file__).resolve().parent
 # What a browser loads: the modules and the theme (never this file).
@@ -57,3 +57,12 @@ def stylesheet(name: str = "theme.css") -> str:
         The path under the app's assets (``external/reflex_meet/browser/...``).
     """
     return _linked()[name].importable_path.removeprefix("$/public/")
+
+
+def theme_source() -> str:
+    """The shipped ``theme.css`` (its ``--meet-*`` variables).
+
+    Returns:
+        The stylesheet's text.
+    """
+    return (_HERE / "theme.css").read_text(encoding="utf-8")

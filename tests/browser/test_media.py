@@ -12,6 +12,8 @@ import httpx
 from playwright.sync_api import Page, expect
 
 from launch.room_page import (
+    announced,
+    assert_media_flows,
     bridge_update,
     calls_api,
     inbound,
@@ -19,51 +21,12 @@ from launch.room_page import (
     media_ready,
     own_track_ids,
     set_display_name,
+    stats_for,
     tile_named,
     tiles,
+    wait_for,
 )
 from tests.browser.conftest import new_room_id
-
-
-def wait_for(page: Page, predicate, what: str, timeout_ms: int = 15_000):
-    """Poll ``predicate()`` (which runs Playwright calls) until it is truthy."""
-    waited = 0
-    while waited < timeout_ms:
-        value = predicate()
-        if value:
-            return value
-        page.wait_for_timeout(250)
-        waited += 250
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def stats_for(page: Page, track_id: str) -> dict | None:
-    return inbound(page).get(track_id)
-
-
-def assert_media_flows(page: Page, track_id: str, kind: str) -> None:
-    """The track is received and its counters rise between two samples."""
-    first = wait_for(
-        page,
-        lambda: (
-            (s := stats_for(page, track_id))
-            and (
-                s["framesDecoded"] > 0 if kind == "video" else s["packetsReceived"] > 0
-            )
-            and s
-        ),
-        f"{kind} of {track_id}",
-    )
-    page.wait_for_timeout(1500)
-    second = stats_for(page, track_id)
-    if kind == "video":
-        assert second["framesDecoded"] > first["framesDecoded"] + 2, (first, second)
-        assert second["frameWidth"] > 0
-    else:
-        assert second["packetsReceived"] > first["packetsReceived"] + 20, (
-            first,
-            second,
-        )
 
 
 def meet(url: str, person, room: str) -> tuple[Page, Page]:
@@ -76,16 +39,6 @@ def meet(url: str, person, room: str) -> tuple[Page, Page]:
     for page in (ada, bob):
         expect(tiles(page)).to_have_count(2)
     return ada, bob
-
-
-def announced(page: Page) -> dict:
-    return wait_for(
-        page,
-        lambda: (
-            (ids := own_track_ids(page)) and "mic" in ids and "camera" in ids and ids
-        ),
-        "announced tracks",
-    )
 
 
 def test_two_people_see_and_hear_each_other(app_server, person):

@@ -56,10 +56,44 @@ def test_the_replaced_methods_are_unchanged_upstream():
         )
 
 
-def test_the_fan_out_helper_called_by_the_copy_is_unchanged():
+def test_what_the_direct_send_replaces_and_relies_on_is_unchanged():
+    # Reflex applies a change to each member through app.modify_state; the
+    # copy sends the one delta instead (state.fanout._send_to_members).
     assert _sha(shared._do_update_other_tokens) == PINNED["_do_update_other_tokens"]
-    params = list(inspect.signature(shared._do_update_other_tokens).parameters)
-    assert params == ["affected_tokens", "previous_dirty_vars", "state_type"]
+    assert isinstance(shared.UPDATE_OTHER_CLIENT_TASKS, set)
+    assert callable(shared._log_update_client_errors)
+    from reflex.app import EventNamespace
+    from reflex.utils.token_manager import TokenManager
+
+    assert list(inspect.signature(EventNamespace.emit_update).parameters) == [
+        "self",
+        "update",
+        "token",
+    ]
+    assert "emit_lost_and_found" in inspect.getsource(EventNamespace.emit_update)
+    assert callable(TokenManager.is_token_connected)
+    assert fanout.FIELD_MARKER == "_rx_state_"
+
+
+def _subclasses(cls: type) -> set[type]:
+    found = set(cls.__subclasses__())
+    for sub in list(found):
+        found |= _subclasses(sub)
+    return found
+
+
+def test_no_state_derives_anything_from_a_shared_state():
+    """The direct send is right only if every member's delta is the same:
+    no computed var, of any state, reads a shared state's vars."""
+    import app.app  # noqa: F401
+
+    shared_states = {
+        c for c in _subclasses(SharedState) if c.__module__.startswith("reflex_meet")
+    }
+    assert RoomState in shared_states
+    for cls in shared_states:
+        assert not cls.computed_vars, cls
+        assert not cls._potentially_dirty_states, cls
 
 
 def test_the_bookkeeping_the_correction_reads_exists():

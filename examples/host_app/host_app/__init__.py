@@ -1,0 +1,1 @@
+"""An app of its own that has meeting rooms from the reflex-meet kit."""
