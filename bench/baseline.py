@@ -16,8 +16,8 @@ from typing import Any
 
 from bench.load_measure import Settings
 from bench.sim import observe, wait_quiet
-from tests.browser.attack.raw_client import ROOM
-from tests.reflex_socket import ReflexSocket
+from launch.raw_client import ROOM
+from launch.reflex_socket import ReflexSocket
 
 __all__ = ["COUNTER", "BareClient", "BareRoom"]
 

@@ -60,7 +60,7 @@ from bench.scenarios import log
 from bench.servers import app_server
 from bench.sim import ActionTimeoutError, Member
 from bench.workdirs import private_workdirs
-from tests.support import ROOT, calls_standin, redis_server
+from launch.servers import ROOT, calls_standin, redis_server
 
 T = TypeVar("T")
 

@@ -22,7 +22,7 @@ from bench.sim import (
     wait_quiet,
     wait_reached,
 )
-from tests.browser.attack.raw_client import FEED, SESSION
+from launch.raw_client import FEED, SESSION
 
 __all__ = [
     "PRIVATE_EVENTS",

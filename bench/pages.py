@@ -21,14 +21,14 @@ from playwright.sync_api import (
 )
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.browser.room_page import (
+from launch.room_page import (
     go_to_lobby,
     join,
     media_ready,
     own_track_ids,
     set_display_name,
 )
-from tests.support import CHROMIUM, CHROMIUM_ARGS
+from launch.servers import CHROMIUM, CHROMIUM_ARGS
 
 TIMEOUT_MS = 20_000
 

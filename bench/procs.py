@@ -114,7 +114,7 @@ def descendants(root: int, processes: list[ProcInfo] | None = None) -> set[int]:
 def reflex_server_tree(port: int) -> set[int]:
     """The processes of the ``reflex run`` this process started on ``port``.
 
-    The helper ``tests.support.reflex_server`` starts Reflex in a new session,
+    The helper ``launch.servers.reflex_server`` starts Reflex in a new session,
     so its leader's pid is also its process group id. The tree is the leader's
     process group plus all its descendants.
 

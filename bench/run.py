@@ -36,7 +36,7 @@ from bench import pages, procs, report, scenarios
 from bench.scenarios import log
 from bench.servers import app_server
 from bench.workdirs import private_workdirs
-from tests.support import calls_standin, standin_env
+from launch.servers import calls_standin, standin_env
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

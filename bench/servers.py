@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bench import procs
 from bench.scenarios import log
-from tests.support import ROOT, free_port, reflex_server
+from launch.servers import ROOT, free_port, reflex_server
 
 __all__ = ["PORT_ATTEMPTS", "app_server"]
 

@@ -1,7 +1,7 @@
 """Simulated room members and what the others receive when one of them acts.
 
 A :class:`Member` is a tab without a browser: a raw websocket client
-(:class:`tests.browser.attack.raw_client.RawClient`, which speaks the frames
+(:class:`launch.raw_client.RawClient`, which speaks the frames
 Chromium's ``state.js`` sends) that goes through the pages as the real page
 does — the lobby's on_load, the media bridge's Calls requests through the
 proxy (``MediaState.calls_request``), Join, the client-side navigation to
@@ -24,8 +24,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from bench.null_calls import null_offer
-from tests.browser.attack.raw_client import MEDIA, ROOM, SESSION, RawClient
-from tests.reflex_socket import ReflexSocket
+from launch.raw_client import MEDIA, ROOM, SESSION, RawClient
+from launch.reflex_socket import ReflexSocket
 
 __all__ = [
     "HEARTBEAT_SECONDS",

@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from tests.support import ROOT
+from launch.servers import ROOT
 
 SHARED_WEB = ROOT / ".web"
 

@@ -18,14 +18,6 @@ from reflex_meet.calls.errors import (
     CallsUnavailable,
     is_retryable,
 )
-from reflex_meet.calls.models import (
-    NewSessionResponse,
-    SessionDescription,
-    SessionInfo,
-    Simulcast,
-    TrackObject,
-    TracksResponse,
-)
 
 __all__ = [
     "MAX_TRACKS_PER_CALL",
@@ -39,12 +31,6 @@ __all__ = [
     "CallsTimeout",
     "CallsTrackError",
     "CallsUnavailable",
-    "NewSessionResponse",
-    "SessionDescription",
-    "SessionInfo",
-    "Simulcast",
-    "TrackObject",
-    "TracksResponse",
     "check_session_id",
     "describe",
     "is_retryable",

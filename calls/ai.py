@@ -25,18 +25,15 @@ never in a ``repr``, an error or a log line.
 from __future__ import annotations
 
 import logging
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 import httpx
 
+from reflex_meet.calls import settings
 from reflex_meet.calls.client import CallsClient
-from reflex_meet.calls.config import is_loopback
 from reflex_meet.calls.errors import CallsError, CallsHTTPError
-from reflex_meet.calls.models import SessionDescription, TrackObject
 from reflex_meet.core.problems import Problem, ProblemError
 from reflex_meet.core.roster import AI_TRACK_NAME
 
@@ -70,11 +67,10 @@ DEFAULT_VOICE = "ash"
 MAX_INSTRUCTIONS = 1000
 """Characters of instructions (they travel in the URL's query)."""
 DEFAULT_TIMEOUT_S = 15.0
+MAX_TIMEOUT_S = 120.0
 MAX_ANSWER_BYTES = 256 * 1024
 
 _MODEL_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
-_TOKEN = re.compile(r"[!-~]+")
-_CONTROL_OR_SPACE = re.compile(r"[\x00-\x20\x7f]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -115,66 +111,33 @@ class AiConfig:
 
     def __post_init__(self) -> None:
         """Check every field."""
-        if not isinstance(self.token, str) or not _TOKEN.fullmatch(self.token):
-            raise _refuse(
-                "ai_config_bad_token",
-                "OPENAI_API_TOKEN may only hold printable ASCII without spaces.",
-            )
+        settings.check_token(
+            self.token,
+            name="OPENAI_API_TOKEN",
+            code="ai_config_bad_token",
+            error=AiConfigError,
+        )
         if not isinstance(self.model_id, str) or not _MODEL_ID.fullmatch(self.model_id):
             raise _refuse(
                 "ai_config_bad_model",
                 "OPENAI_MODEL_ID must be 1–128 letters, digits, '.', '_', ':' or "
                 f"'-', got {self.model_id!r}.",
             )
-        self._check_endpoint()
-        timeout = self.timeout_s
-        if (
-            isinstance(timeout, bool)
-            or not isinstance(timeout, int | float)
-            or not math.isfinite(timeout)
-            or not 0 < timeout <= 120
-        ):
-            raise _refuse(
-                "ai_config_bad_timeout",
-                f"OPENAI_TIMEOUT_S must be above 0 and at most 120, got {timeout!r}.",
-            )
-
-    def _check_endpoint(self) -> None:
-        url = self.endpoint
-        if not isinstance(url, str) or _CONTROL_OR_SPACE.search(url):
-            raise _refuse(
-                "ai_config_bad_endpoint",
-                "OPENAI_MODEL_ENDPOINT must be a URL without spaces or control "
-                "characters.",
-            )
-        try:
-            parts = urlsplit(url)
-            port_ok = parts.port is None or parts.port > 0
-        except ValueError:
-            parts, port_ok = None, False
-        if parts is None or parts.scheme.lower() not in ("http", "https"):
-            raise _refuse(
-                "ai_config_bad_endpoint",
-                "OPENAI_MODEL_ENDPOINT must start with https:// (or http:// to "
-                "localhost).",
-            )
-        if "@" in parts.netloc:
-            raise _refuse(
-                "ai_config_bad_endpoint",
-                "OPENAI_MODEL_ENDPOINT must not contain a user name or password.",
-            )
-        if not parts.hostname or not port_ok or "?" in url or "#" in url:
-            raise _refuse(
-                "ai_config_bad_endpoint",
-                "OPENAI_MODEL_ENDPOINT must name a host (and a valid port), with "
-                f"no query or fragment, got {url!r}.",
-            )
-        if parts.scheme.lower() == "http" and not is_loopback(parts.hostname):
-            raise _refuse(
-                "ai_config_insecure_endpoint",
-                f"OPENAI_MODEL_ENDPOINT uses plain http:// to {parts.hostname}, "
-                "which would send the token unencrypted; use https://.",
-            )
+        settings.checked_url(
+            self.endpoint,
+            name="OPENAI_MODEL_ENDPOINT",
+            code="ai_config_bad_endpoint",
+            error=AiConfigError,
+            insecure_code="ai_config_insecure_endpoint",
+            secret="the token",
+        )
+        settings.check_seconds(
+            self.timeout_s,
+            name="OPENAI_TIMEOUT_S",
+            code="ai_config_bad_timeout",
+            at_most=MAX_TIMEOUT_S,
+            error=AiConfigError,
+        )
 
 
 def load_ai_config(environ: Mapping[str, str]) -> AiConfig | None:
@@ -190,36 +153,29 @@ def load_ai_config(environ: Mapping[str, str]) -> AiConfig | None:
     Raises:
         AiConfigError: If only one is set, or a value is malformed or unsafe.
     """
-
-    def read(name: str) -> str:
-        return environ.get(name, "").strip()
-
-    token, endpoint = read("OPENAI_API_TOKEN"), read("OPENAI_MODEL_ENDPOINT")
-    if not token and not endpoint:
+    both = settings.both_or_neither(
+        environ,
+        "OPENAI_API_TOKEN",
+        "OPENAI_MODEL_ENDPOINT",
+        code="ai_config_incomplete",
+        both="enable the AI participant",
+        neither="hide it",
+        error=AiConfigError,
+    )
+    if both is None:
         return None
-    if not token or not endpoint:
-        missing, present = (
-            ("OPENAI_API_TOKEN", "OPENAI_MODEL_ENDPOINT")
-            if not token
-            else ("OPENAI_MODEL_ENDPOINT", "OPENAI_API_TOKEN")
-        )
-        raise _refuse(
-            "ai_config_incomplete",
-            f"{present} is set but {missing} is not: set both to enable the AI "
-            "participant, or neither to hide it.",
-        )
-    raw_timeout = read("OPENAI_TIMEOUT_S")
-    try:
-        timeout = float(raw_timeout) if raw_timeout else DEFAULT_TIMEOUT_S
-    except ValueError:
-        raise _refuse(
-            "ai_config_bad_timeout",
-            f"OPENAI_TIMEOUT_S must be a number of seconds, got {raw_timeout!r}.",
-        ) from None
+    token, endpoint = both
+    timeout = settings.parse_seconds(
+        settings.read(environ, "OPENAI_TIMEOUT_S"),
+        name="OPENAI_TIMEOUT_S",
+        code="ai_config_bad_timeout",
+        default=DEFAULT_TIMEOUT_S,
+        error=AiConfigError,
+    )
     return AiConfig(
         endpoint=endpoint,
         token=token,
-        model_id=read("OPENAI_MODEL_ID") or DEFAULT_MODEL_ID,
+        model_id=settings.read(environ, "OPENAI_MODEL_ID", DEFAULT_MODEL_ID),
         timeout_s=timeout,
     )
 
@@ -384,32 +340,30 @@ async def invite(
             expires it by itself.
     """
     try:
-        session_id = (await calls.new_session(third_party=True)).session_id
+        session_id = await calls.new_session(third_party=True)
     except CallsError as error:
         raise _calls_failure("a session for the AI", error) from None
     try:
         answer = await calls.new_tracks(
             session_id,
             [
-                TrackObject(
-                    location="local",
-                    track_name=AI_TRACK_NAME,
-                    kind="audio",
-                    bidirectional_media_stream=True,
-                )
+                {
+                    "location": "local",
+                    "trackName": AI_TRACK_NAME,
+                    "kind": "audio",
+                    "bidirectionalMediaStream": True,
+                }
             ],
         )
     except CallsError as error:
         raise _calls_failure("the AI's voice track", error) from None
-    offer = answer.session_description
+    offer = answer.sdp
     mid = answer.tracks[0].mid if answer.tracks else None
-    if offer is None or offer.type != "offer" or not mid:
+    if offer is None or answer.sdp_type != "offer" or not mid:
         raise _fail("ai_calls_failed", "Calls made no offer for the AI's voice.")
-    model_answer = await _ask_model(config, offer.sdp, instructions, voice, http)
+    model_answer = await _ask_model(config, offer, instructions, voice, http)
     try:
-        await calls.renegotiate(
-            session_id, SessionDescription(type="answer", sdp=model_answer)
-        )
+        await calls.renegotiate(session_id, model_answer)
     except CallsHTTPError as error:
         if error.problem.code == "invalid_session_description":
             raise _fail(
@@ -443,12 +397,12 @@ async def feed(
         await calls.new_tracks(
             ai.session_id,
             [
-                TrackObject(
-                    location="remote",
-                    session_id=session_id,
-                    track_name=track_name,
-                    mid=f"#{AI_TRACK_NAME}",
-                )
+                {
+                    "location": "remote",
+                    "sessionId": session_id,
+                    "trackName": track_name,
+                    "mid": f"#{AI_TRACK_NAME}",
+                }
             ],
         )
     except CallsHTTPError as error:
@@ -477,7 +431,7 @@ async def is_alive(calls: CallsClient, ai: AiSession) -> bool:
         AiError: ``ai_calls_failed`` when Calls could not tell.
     """
     try:
-        info = await calls.get_session(ai.session_id)
+        tracks = await calls.get_session(ai.session_id)
     except CallsHTTPError as error:
         if error.status in (404, 410):
             return False
@@ -488,7 +442,7 @@ async def is_alive(calls: CallsClient, ai: AiSession) -> bool:
         t.location == "local"
         and t.track_name == AI_TRACK_NAME
         and t.status != "inactive"
-        for t in info.tracks
+        for t in tracks
     )
 
 

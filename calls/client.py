@@ -24,7 +24,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 import httpx
 
@@ -39,34 +39,25 @@ from reflex_meet.calls.errors import (
     CallsUnavailable,
 )
 from reflex_meet.calls.locks import KeyedLocks
-from reflex_meet.calls.models import (
-    NewSessionResponse,
-    SessionDescription,
-    SessionInfo,
-    TrackObject,
-    TracksResponse,
-)
+from reflex_meet.core import calls_wire, ids
+from reflex_meet.core.calls_wire import AnsweredTrack, TracksAnswer
 
 __all__ = [
     "MAX_TRACKS_PER_CALL",
-    "SESSION_ID_PATTERN",
     "CallsClient",
     "check_session_id",
 ]
 
 logger = logging.getLogger("meet.calls")
 
-SESSION_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,128}")
-MAX_TRACKS_PER_CALL = 64
-MAX_MID_LENGTH = 256
-MAX_CORRELATION_ID = 256
+MAX_TRACKS_PER_CALL = calls_wire.MAX_TRACKS_PER_CALL
 
 _SUFFIX = re.compile(r"[a-z]+(?:/[a-z]+)*")
 _SESSIONLESS_SUFFIXES = frozenset({"sessions/new"})
 _METHODS = frozenset({"GET", "POST", "PUT"})
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 Sleep = Callable[[float], Awaitable[object]]
+_T = TypeVar("_T")
 
 
 def check_session_id(session_id: object) -> str:
@@ -76,12 +67,12 @@ def check_session_id(session_id: object) -> str:
         session_id: The candidate id.
 
     Returns:
-        The id (``[A-Za-z0-9_-]``, 1–128 characters).
+        The id (:data:`core.ids.SESSION_ID`: 1–128 letters, digits, ``_``, ``-``).
 
     Raises:
         CallsInvalidRequestError: If it is not a string of that shape.
     """
-    if not isinstance(session_id, str) or not SESSION_ID_PATTERN.fullmatch(session_id):
+    if not ids.is_id(ids.SESSION_ID, session_id):
         raise CallsInvalidRequestError.because(
             "A Calls session id is 1–128 letters, digits, '_' or '-'."
         )
@@ -124,52 +115,22 @@ def _retry_after(response: httpx.Response) -> float | None:
     return seconds if seconds >= 0 else None
 
 
-def _description(value: object) -> SessionDescription:
-    if not isinstance(value, SessionDescription):
-        raise CallsInvalidRequestError.because(
-            "sessionDescription must be a SessionDescription."
-        )
-    return value
+def _checked(parse: Callable[[object], object], body: dict[str, Any]) -> None:
+    """Refuse a request body the Calls format does not allow (one parser)."""
+    try:
+        parse(body)
+    except calls_wire.WireError as error:
+        raise CallsInvalidRequestError.because(error.description) from None
 
 
-def _track_list(tracks: object, *, allow_empty: bool) -> list[dict[str, Any]]:
-    if isinstance(tracks, str | bytes) or not isinstance(tracks, Sequence):
-        raise CallsInvalidRequestError.because("tracks must be a list of TrackObjects.")
-    if not tracks and not allow_empty:
-        raise CallsInvalidRequestError.because("At least one track is needed.")
-    if len(tracks) > MAX_TRACKS_PER_CALL:
-        raise CallsInvalidRequestError.because(
-            f"At most {MAX_TRACKS_PER_CALL} tracks fit into one call."
-        )
-    if not all(isinstance(track, TrackObject) for track in tracks):
-        raise CallsInvalidRequestError.because("tracks must be a list of TrackObjects.")
-    return [track.to_wire() for track in tracks]
-
-
-def _mid_list(mids: object) -> list[dict[str, str]]:
-    if isinstance(mids, str | bytes) or not isinstance(mids, Sequence) or not mids:
-        raise CallsInvalidRequestError.because("mids must be a non-empty list of mids.")
-    if len(mids) > MAX_TRACKS_PER_CALL:
-        raise CallsInvalidRequestError.because(
-            f"At most {MAX_TRACKS_PER_CALL} tracks fit into one call."
-        )
-    for mid in mids:
-        if (
-            not isinstance(mid, str)
-            or not mid
-            or len(mid) > MAX_MID_LENGTH
-            or _CONTROL.search(mid)
-        ):
-            raise CallsInvalidRequestError.because(
-                f"A mid is a string of 1–{MAX_MID_LENGTH} printable characters."
-            )
-    return [{"mid": mid} for mid in mids]
-
-
-def _flag(value: object, name: str) -> bool:
-    if not isinstance(value, bool):
-        raise CallsInvalidRequestError.because(f"{name} must be true or false.")
-    return value
+def _answer(parse: Callable[[object], _T], payload: dict[str, Any]) -> _T:
+    """The parsed answer; a wrong shape is the API's fault."""
+    try:
+        return parse(payload)
+    except calls_wire.WireError as error:
+        raise CallsProtocolError.because(
+            f"The Calls API's answer is malformed: {error.description}"
+        ) from None
 
 
 class CallsClient:
@@ -249,171 +210,83 @@ class CallsClient:
         """Close the connection pool."""
         await self._http.aclose()
 
-    # -- the typed calls ---------------------------------------------------
+    # -- the calls the server makes itself (the AI peer, closing a tab) ----
 
-    async def new_session(
-        self,
-        correlation_id: str | None = None,
-        *,
-        third_party: bool = False,
-        session_description: SessionDescription | None = None,
-    ) -> NewSessionResponse:
-        """Create a session (``POST sessions/new``).
+    async def new_session(self, *, third_party: bool = False) -> str:
+        """Create a session (``POST sessions/new``, no offer).
 
         Args:
-            correlation_id: An id of yours to find the session in Cloudflare's
-                logs (printable, at most 256 characters).
             third_party: Create a server-side third-party peer session
                 (``thirdparty=true``), e.g. for an AI voice participant.
-            session_description: An offer to send along, if any.
 
         Returns:
-            The new session's id (and the SFU's answer to the offer, if any).
+            The new session's id.
 
         Raises:
             CallsError: On failure (see the subclasses).
         """
-        params: dict[str, str] = {}
-        if _flag(third_party, "third_party"):
-            params["thirdparty"] = "true"
-        if correlation_id is not None:
-            if (
-                not isinstance(correlation_id, str)
-                or not correlation_id
-                or len(correlation_id) > MAX_CORRELATION_ID
-                or _CONTROL.search(correlation_id)
-            ):
-                raise CallsInvalidRequestError.because(
-                    f"A correlation id is 1–{MAX_CORRELATION_ID} printable characters."
-                )
-            params["correlationId"] = correlation_id
-        body = None
-        if session_description is not None:
-            body = {"sessionDescription": _description(session_description).to_wire()}
-        _, payload = await self.request(
-            "POST", "sessions/new", None, body, params=params or None
-        )
-        return NewSessionResponse.from_wire(payload)
+        params = {"thirdparty": "true"} if third_party else None
+        _, payload = await self.request("POST", "sessions/new", params=params)
+        return _answer(calls_wire.parse_new_session_answer, payload).session_id
 
     async def new_tracks(
-        self,
-        session_id: str,
-        tracks: Sequence[TrackObject],
-        session_description: SessionDescription | None = None,
-        auto_discover: bool | None = None,
-        *,
-        raise_on_track_errors: bool = True,
-    ) -> TracksResponse:
-        """Publish or pull tracks (``POST sessions/{id}/tracks/new``).
+        self, session_id: str, tracks: Sequence[Mapping[str, Any]]
+    ) -> TracksAnswer:
+        """Publish, pull or feed tracks with no client offer (``tracks/new``).
 
         Args:
-            session_id: This PeerConnection's session.
-            tracks: 1–64 tracks (may be empty with ``auto_discover=True``).
-            session_description: The client's offer when publishing; None when
-                the SFU should make the offer (pulling).
-            auto_discover: Let the SFU find the local tracks in the offer.
-            raise_on_track_errors: Raise :class:`CallsTrackError` when some
-                tracks failed; with False, return the answer as it is.
+            session_id: The session.
+            tracks: 1–64 Calls track objects (camelCase, as on the wire).
 
         Returns:
-            The answer; with ``requires_immediate_renegotiation`` the caller
-            must answer the SFU's offer with :meth:`renegotiate`.
+            The answer, usually with the SFU's offer to answer with
+            :meth:`renegotiate`.
 
         Raises:
-            CallsTrackError: Some tracks failed (and ``raise_on_track_errors``).
+            CallsTrackError: Some tracks failed although the call answered 2xx.
             CallsError: The call failed (see the subclasses).
         """
-        body: dict[str, Any] = {
-            "tracks": _track_list(tracks, allow_empty=auto_discover is True)
-        }
-        if session_description is not None:
-            body["sessionDescription"] = _description(session_description).to_wire()
-        if auto_discover is not None:
-            body["autoDiscover"] = _flag(auto_discover, "auto_discover")
-        status, payload = await self.request("POST", "tracks/new", session_id, body)
-        return _tracks_answer(status, payload, raise_on_track_errors)
+        body = {"tracks": [dict(track) for track in tracks]}
+        _checked(calls_wire.parse_new_tracks, body)
+        return await self._tracks_call("POST", "tracks/new", session_id, body)
 
-    async def renegotiate(
-        self, session_id: str, session_description: SessionDescription
-    ) -> None:
-        """Send the client's answer to an SFU offer (``PUT …/renegotiate``).
+    async def renegotiate(self, session_id: str, answer_sdp: str) -> None:
+        """Send the answer to an SFU offer (``PUT …/renegotiate``).
 
         Args:
-            session_id: This PeerConnection's session.
-            session_description: The client's answer.
+            session_id: The session.
+            answer_sdp: The answer's SDP text.
 
         Raises:
             CallsError: On failure (see the subclasses).
         """
-        body = {"sessionDescription": _description(session_description).to_wire()}
+        body = {"sessionDescription": {"type": "answer", "sdp": answer_sdp}}
+        _checked(calls_wire.parse_renegotiate, body)
         await self.request("PUT", "renegotiate", session_id, body)
 
     async def close_tracks(
-        self,
-        session_id: str,
-        mids: Sequence[str],
-        session_description: SessionDescription | None = None,
-        force: bool = False,
-        *,
-        raise_on_track_errors: bool = True,
-    ) -> TracksResponse:
-        """Stop tracks (``PUT sessions/{id}/tracks/close``).
+        self, session_id: str, mids: Sequence[str], *, force: bool = True
+    ) -> TracksAnswer:
+        """Stop tracks by mid (``PUT …/tracks/close``), without an offer.
 
         Args:
-            session_id: This PeerConnection's session.
+            session_id: The session.
             mids: The transceiver mids to close (1–64).
-            session_description: The client's offer after stopping the
-                transceivers; None with ``force=True``.
             force: Close without renegotiating.
-            raise_on_track_errors: Raise :class:`CallsTrackError` when some
-                tracks failed; with False, return the answer as it is.
-
-        Returns:
-            The answer, with the SFU's answer SDP if an offer was sent.
-
-        Raises:
-            CallsTrackError: Some tracks failed (and ``raise_on_track_errors``).
-            CallsError: The call failed (see the subclasses).
-        """
-        body: dict[str, Any] = {
-            "tracks": _mid_list(mids),
-            "force": _flag(force, "force"),
-        }
-        if session_description is not None:
-            body["sessionDescription"] = _description(session_description).to_wire()
-        status, payload = await self.request("PUT", "tracks/close", session_id, body)
-        return _tracks_answer(status, payload, raise_on_track_errors)
-
-    async def update_tracks(
-        self,
-        session_id: str,
-        tracks: Sequence[TrackObject],
-        *,
-        raise_on_track_errors: bool = True,
-    ) -> TracksResponse:
-        """Change pulled tracks, e.g. the simulcast layer (``PUT …/tracks/update``).
-
-        Args:
-            session_id: This PeerConnection's session.
-            tracks: 1–64 tracks: ``location="remote"``, the publisher's
-                ``session_id``, ``track_name``, this session's ``mid`` and the
-                new ``simulcast`` preferences.
-            raise_on_track_errors: Raise :class:`CallsTrackError` when some
-                tracks failed; with False, return the answer as it is.
 
         Returns:
             The answer.
 
         Raises:
-            CallsTrackError: Some tracks failed (and ``raise_on_track_errors``).
+            CallsTrackError: Some tracks failed although the call answered 2xx.
             CallsError: The call failed (see the subclasses).
         """
-        body = {"tracks": _track_list(tracks, allow_empty=False)}
-        status, payload = await self.request("PUT", "tracks/update", session_id, body)
-        return _tracks_answer(status, payload, raise_on_track_errors)
+        body = {"tracks": [{"mid": mid} for mid in mids], "force": force}
+        _checked(calls_wire.parse_close, body)
+        return await self._tracks_call("PUT", "tracks/close", session_id, body)
 
-    async def get_session(self, session_id: str) -> SessionInfo:
-        """Read a session's tracks and data channels (``GET sessions/{id}``).
+    async def get_session(self, session_id: str) -> tuple[AnsweredTrack, ...]:
+        """A session's tracks, each with its status (``GET sessions/{id}``).
 
         Not serialised with negotiations: it changes nothing.
 
@@ -421,13 +294,22 @@ class CallsClient:
             session_id: The session.
 
         Returns:
-            Its tracks (each with a status) and data channels.
+            Its tracks.
 
         Raises:
             CallsError: On failure (see the subclasses).
         """
-        _, payload = await self.request("GET", "", session_id, None)
-        return SessionInfo.from_wire(payload)
+        _, payload = await self.request("GET", "", session_id)
+        return _answer(calls_wire.parse_session_info, payload)
+
+    async def _tracks_call(
+        self, method: str, path: str, session_id: str, body: dict[str, Any]
+    ) -> TracksAnswer:
+        status, payload = await self.request(method, path, session_id, body)
+        answer = _answer(calls_wire.parse_tracks_answer, payload)
+        if answer.failed_tracks:
+            raise CallsTrackError(answer, status=status)
+        return answer
 
     # -- the raw call --------------------------------------------------------
 
@@ -633,12 +515,3 @@ def _interpret(response: httpx.Response) -> tuple[int, dict[str, Any]]:
             raise CallsHTTPError.from_answer(status, payload)
         return status, payload
     raise CallsHTTPError.from_answer(status, payload, _retry_after(response))
-
-
-def _tracks_answer(
-    status: int, payload: dict[str, Any], raise_on_track_errors: bool
-) -> TracksResponse:
-    response = TracksResponse.from_wire(payload)
-    if raise_on_track_errors and response.failed_tracks:
-        raise CallsTrackError(response, status=status)
-    return response

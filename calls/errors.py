@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 from reflex_meet.core.problems import Problem, ProblemError
 
 if TYPE_CHECKING:
-    from reflex_meet.calls.models import TrackObject, TracksResponse
+    from reflex_meet.core.calls_wire import AnsweredTrack, TracksAnswer
 
 __all__ = [
     "RETRYABLE_CODES",
@@ -202,14 +202,14 @@ class CallsTrackError(CallsError):
 
     default_code = "track_error"
 
-    def __init__(self, response: TracksResponse, *, status: int = 200) -> None:
+    def __init__(self, response: TracksAnswer, *, status: int = 200) -> None:
         """Describe the failed tracks of ``response``.
 
         Args:
             response: A tracks answer in which at least one track failed.
             status: The HTTP status of the answer.
         """
-        failed: tuple[TrackObject, ...] = response.failed_tracks
+        failed: tuple[AnsweredTrack, ...] = response.failed_tracks
         codes = {track.error_code for track in failed}
         code = codes.pop() if len(codes) == 1 else self.default_code
         shown = "; ".join(_describe_failed(track) for track in failed[:5])
@@ -228,7 +228,7 @@ class CallsTrackError(CallsError):
         self.response = response
 
 
-def _describe_failed(track: TrackObject) -> str:
+def _describe_failed(track: AnsweredTrack) -> str:
     """One failed track in words: its name or mid, code and description."""
     name = track.track_name or (f"mid {track.mid}" if track.mid else "a track")
     text = f" ({track.error_description})" if track.error_description else ""

@@ -23,8 +23,8 @@ from typing import Final
 
 import httpx
 
-from reflex_meet.calls.config import Backend, CallsConfigError, is_loopback
-from reflex_meet.core.problems import Problem
+from reflex_meet.calls import settings
+from reflex_meet.calls.config import Backend, CallsConfigError
 
 __all__ = [
     "DEFAULT_TURN_API_URL",
@@ -48,8 +48,6 @@ PUBLIC_STUN: Final[tuple[dict[str, object], ...]] = (
 )
 """What browsers get without TURN: Cloudflare's public STUN server."""
 
-_SERVICE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
-_TOKEN = re.compile(r"[!-~]+")
 _ICE_URL = re.compile(r"(?:stuns?|turns?):[!-~]{1,250}")
 # Port 53 is on the browsers' list of blocked ports: such a URL only adds a
 # timeout to candidate gathering, so it is dropped.
@@ -57,10 +55,6 @@ _BLOCKED_PORT = re.compile(r":53(?:\?|$)")
 MAX_ICE_SERVERS: Final = 8
 MAX_URLS_PER_SERVER: Final = 8
 MAX_CREDENTIAL_CHARS: Final = 512
-
-
-def _refuse(code: str, description: str) -> CallsConfigError:
-    return CallsConfigError(Problem(code, description))
 
 
 @dataclass(frozen=True)
@@ -84,42 +78,34 @@ class TurnConfig:
 
     def __post_init__(self) -> None:
         """Check every field; strip a trailing slash from the URL."""
-        if not _SERVICE_ID.fullmatch(self.service_id):
-            raise _refuse(
-                "turn_config_bad_id",
-                "TURN_SERVICE_ID must be 1–64 letters, digits, '_' or '-'.",
-            )
-        if not _TOKEN.fullmatch(self.token):
-            raise _refuse(
-                "turn_config_bad_token",
-                "TURN_SERVICE_TOKEN may only hold printable ASCII without spaces.",
-            )
-        url = self.api_url.rstrip("/")
-        try:
-            parts = httpx.URL(url)
-        except httpx.InvalidURL:
-            parts = None
-        local = parts is not None and is_loopback(parts.host)
-        if (
-            parts is None
-            or not parts.host
-            or parts.userinfo
-            or parts.query
-            or parts.fragment
-            or not (parts.scheme == "https" or (parts.scheme == "http" and local))
-        ):
-            raise _refuse(
-                "turn_config_bad_url",
-                "TURN_API_URL must be an https:// URL (plain http only to "
-                "localhost) without user, query or fragment.",
-            )
+        settings.check_id(
+            self.service_id,
+            name="TURN_SERVICE_ID",
+            code="turn_config_bad_id",
+            error=CallsConfigError,
+        )
+        settings.check_token(
+            self.token,
+            name="TURN_SERVICE_TOKEN",
+            code="turn_config_bad_token",
+            error=CallsConfigError,
+        )
+        url = settings.checked_url(
+            self.api_url,
+            name="TURN_API_URL",
+            code="turn_config_bad_url",
+            error=CallsConfigError,
+            secret="the TURN token",
+        )
         object.__setattr__(self, "api_url", url)
-        if not 60 <= self.ttl_s <= MAX_TURN_TTL_S:
-            raise _refuse(
-                "turn_config_bad_ttl",
-                f"TURN_CREDENTIAL_TTL_S must be whole seconds from 60 to "
-                f"{MAX_TURN_TTL_S}, got {self.ttl_s!r}.",
-            )
+        settings.check_seconds(
+            self.ttl_s,
+            name="TURN_CREDENTIAL_TTL_S",
+            code="turn_config_bad_ttl",
+            at_least=60,
+            at_most=MAX_TURN_TTL_S,
+            error=CallsConfigError,
+        )
 
     @property
     def credentials_url(self) -> str:
@@ -143,36 +129,30 @@ def load_turn_config(environ: Mapping[str, str]) -> TurnConfig | None:
     Raises:
         CallsConfigError: If only one of them is set or a value is malformed.
     """
-
-    def read(name: str) -> str:
-        return environ.get(name, "").strip()
-
-    service_id, token = read("TURN_SERVICE_ID"), read("TURN_SERVICE_TOKEN")
-    if not service_id and not token:
+    key = settings.both_or_neither(
+        environ,
+        "TURN_SERVICE_ID",
+        "TURN_SERVICE_TOKEN",
+        code="turn_config_incomplete",
+        both="use Cloudflare TURN",
+        neither="use public STUN only",
+        error=CallsConfigError,
+    )
+    if key is None:
         return None
-    if not service_id or not token:
-        have, missing = (
-            ("TURN_SERVICE_ID", "TURN_SERVICE_TOKEN")
-            if service_id
-            else ("TURN_SERVICE_TOKEN", "TURN_SERVICE_ID")
-        )
-        raise _refuse(
-            "turn_config_incomplete",
-            f"{have} is set but {missing} is not: set both to use Cloudflare "
-            "TURN, or neither to use public STUN only.",
-        )
-    raw_ttl = read("TURN_CREDENTIAL_TTL_S")
-    try:
-        ttl = int(raw_ttl) if raw_ttl else DEFAULT_TURN_TTL_S
-    except ValueError:
-        raise _refuse(
-            "turn_config_bad_ttl",
-            f"TURN_CREDENTIAL_TTL_S must be whole seconds, got {raw_ttl!r}.",
-        ) from None
+    service_id, token = key
+    ttl = settings.parse_seconds(
+        settings.read(environ, "TURN_CREDENTIAL_TTL_S"),
+        name="TURN_CREDENTIAL_TTL_S",
+        code="turn_config_bad_ttl",
+        default=DEFAULT_TURN_TTL_S,
+        error=CallsConfigError,
+        whole=True,
+    )
     return TurnConfig(
         service_id=service_id,
         token=token,
-        api_url=read("TURN_API_URL") or DEFAULT_TURN_API_URL,
+        api_url=settings.read(environ, "TURN_API_URL", DEFAULT_TURN_API_URL),
         ttl_s=ttl,
     )
 

@@ -8,17 +8,20 @@ whether to forward it. A tab may only
 * operate on its own session (publish, renegotiate, close, update, read), and
 * subscribe to tracks that other participants of the same room have announced.
 
-Everything else is refused with a :class:`~core.problems.Problem`. Accepted
-requests are rebuilt from their validated fields only: unknown keys from the
+Everything else is refused with a :class:`~core.problems.Problem`. Bodies are
+parsed by :mod:`core.calls_wire` (the Calls format, ids of :mod:`core.ids`);
+this module adds the app's own limits and who may do what. Accepted requests
+are rebuilt from their validated fields only: unknown keys from the
 browser are never forwarded.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
+from reflex_meet.core import calls_wire
 from reflex_meet.core.problems import Problem
 from reflex_meet.core.roster import User
 from reflex_meet.core.validation import validate_session_id
@@ -32,6 +35,8 @@ __all__ = [
     "room_track_ids",
 ]
 
+_Parsed = TypeVar("_Parsed")
+
 # Calls accepts at most 64 tracks per call; a tab never needs more than this.
 MAX_TRACKS = 32
 # A tab's SDP grows with every transceiver: Chrome's offer in a room of 40
@@ -39,8 +44,6 @@ MAX_TRACKS = 32
 # audio and up to 5 KB per video m-line; a room of 100 stays under 200 KB.
 # Reflex's websocket takes messages of up to 1 MB.
 MAX_SDP = 256 * 1024
-_TRACK_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
-_MID = re.compile(r"[A-Za-z0-9#._-]{1,32}")
 
 # Operation name (as the bridge sends it) -> (HTTP method, path after the session).
 OPERATIONS: dict[str, tuple[str, str]] = {
@@ -173,47 +176,42 @@ def _authorise(
     return CallsOperation(op, method, path, session_id, rebuilt)
 
 
-def _description(raw: object, expected: str, *, required: bool) -> dict | None:
-    if raw is None and not required:
+def _wire(parse: Callable[[object], _Parsed], body: object) -> _Parsed:
+    """The body parsed by :mod:`core.calls_wire`, or refused with its reason."""
+    try:
+        return parse(body)
+    except calls_wire.WireError as error:
+        raise _Refused("invalid_params", error.description) from None
+
+
+def _description(sdp: str | None, expected: str, *, required: bool) -> dict | None:
+    if sdp is None:
+        if required:
+            raise _Refused(
+                "invalid_params", f"sessionDescription ({expected}) is required."
+            )
         return None
-    if not isinstance(raw, Mapping):
-        raise _Refused(
-            "invalid_params", f"sessionDescription ({expected}) is required."
-        )
-    kind, sdp = raw.get("type"), raw.get("sdp")
-    if kind != expected:
-        raise _Refused("invalid_params", f"sessionDescription must be an {expected}.")
-    if not isinstance(sdp, str) or not sdp.startswith("v=0"):
+    if not sdp.startswith("v=0"):
         raise _Refused("invalid_params", "sessionDescription.sdp must be an SDP text.")
     if len(sdp) > MAX_SDP:
         raise _Refused("payload_too_large", "That session description is too large.")
-    return {"type": kind, "sdp": sdp}
+    return {"type": expected, "sdp": sdp}
 
 
-def _track_list(raw: object) -> list[Mapping]:
-    if not isinstance(raw, list) or not raw:
-        raise _Refused("invalid_params", "tracks must be a non-empty list.")
-    if len(raw) > MAX_TRACKS:
+def _at_most(count: int) -> None:
+    if count > MAX_TRACKS:
         raise _Refused("invalid_params", f"At most {MAX_TRACKS} tracks per request.")
-    if not all(isinstance(item, Mapping) for item in raw):
-        raise _Refused("invalid_params", "Every track must be an object.")
-    return raw
 
 
-def _text(item: Mapping, key: str, pattern: re.Pattern[str]) -> str:
-    value = item.get(key)
-    if not isinstance(value, str) or not pattern.fullmatch(value):
-        raise _Refused("invalid_params", f"Track field {key} is missing or invalid.")
-    return value
-
-
-def _remote(item: Mapping, pullable: frozenset[str] | None) -> dict[str, object]:
+def _remote(
+    publisher: str | None, name: str | None, pullable: frozenset[str] | None
+) -> dict[str, object]:
     if pullable is None:
         raise _Refused("not_joined", "Join the meeting to receive others' media.")
-    publisher = validate_session_id(item.get("sessionId"))
-    if isinstance(publisher, Problem):
-        raise _Refused("invalid_params", f"sessionId: {publisher.description}")
-    name = _text(item, "trackName", _TRACK_NAME)
+    if publisher is None or name is None:
+        raise _Refused(
+            "invalid_params", "A pulled track needs sessionId and trackName."
+        )
     if f"{publisher}/{name}" not in pullable:
         raise _Refused(
             "track_not_in_room",
@@ -223,32 +221,21 @@ def _remote(item: Mapping, pullable: frozenset[str] | None) -> dict[str, object]
 
 
 def _tracks_new(body: Mapping, pullable: frozenset[str] | None) -> dict[str, object]:
-    tracks = _track_list(body.get("tracks"))
-    rebuilt: list[dict[str, object]] = []
-    local = 0
-    for item in tracks:
-        location = item.get("location")
-        if location == "local":
-            local += 1
-            rebuilt.append(
-                {
-                    "location": "local",
-                    "mid": _text(item, "mid", _MID),
-                    "trackName": _text(item, "trackName", _TRACK_NAME),
-                }
-            )
-        elif location == "remote":
-            rebuilt.append(_remote(item, pullable))
-        else:
-            raise _Refused("invalid_params", "Track location must be local or remote.")
-    if local and local != len(rebuilt):
-        raise _Refused("invalid_params", "Publish and subscribe in separate requests.")
-    description = _description(
-        body.get("sessionDescription"), "offer", required=bool(local)
-    )
-    if description is not None and not local:
-        raise _Refused("invalid_params", "Subscribing takes no session description.")
+    parsed = _wire(calls_wire.parse_new_tracks, body)
+    _at_most(len(parsed.local) + len(parsed.remote))
+    if parsed.generated:
+        raise _Refused("invalid_params", "Publishing needs a sessionDescription offer.")
+    if any(track.mid is not None for track in parsed.remote):
+        raise _Refused("invalid_params", "A pulled track gets its mid from Calls.")
+    rebuilt: list[dict[str, object]] = [
+        {"location": "local", "mid": track.mid, "trackName": track.track_name}
+        for track in parsed.local
+    ]
+    rebuilt += [
+        _remote(track.session_id, track.track_name, pullable) for track in parsed.remote
+    ]
     result: dict[str, object] = {"tracks": rebuilt}
+    description = _description(parsed.offer_sdp, "offer", required=bool(parsed.local))
     if description is not None:
         result["sessionDescription"] = description
     return result
@@ -256,44 +243,38 @@ def _tracks_new(body: Mapping, pullable: frozenset[str] | None) -> dict[str, obj
 
 def _renegotiate(body: Mapping, pullable: frozenset[str] | None) -> dict[str, object]:
     del pullable
-    return {
-        "sessionDescription": _description(
-            body.get("sessionDescription"), "answer", required=True
-        )
-    }
+    answer = _wire(calls_wire.parse_renegotiate, body)
+    return {"sessionDescription": _description(answer, "answer", required=True)}
 
 
 def _tracks_close(body: Mapping, pullable: frozenset[str] | None) -> dict[str, object]:
     del pullable
-    mids = [
-        {"mid": _text(item, "mid", _MID)} for item in _track_list(body.get("tracks"))
-    ]
-    force = body.get("force", False)
-    if not isinstance(force, bool):
-        raise _Refused("invalid_params", "force must be true or false.")
-    result: dict[str, object] = {"tracks": mids, "force": force}
-    description = _description(body.get("sessionDescription"), "offer", required=False)
+    close = _wire(calls_wire.parse_close, body)
+    _at_most(len(close.mids))
+    result: dict[str, object] = {
+        "tracks": [{"mid": mid} for mid in close.mids],
+        "force": close.force,
+    }
+    description = _description(close.offer_sdp, "offer", required=False)
     if description is not None:
         result["sessionDescription"] = description
     return result
 
 
 def _tracks_update(body: Mapping, pullable: frozenset[str] | None) -> dict[str, object]:
+    items = _wire(calls_wire.parse_update, body)
+    _at_most(len(items))
     rebuilt: list[dict[str, object]] = []
-    for item in _track_list(body.get("tracks")):
-        if item.get("location") != "remote":
+    for item in items:
+        if item.location != "remote":
             raise _Refused("invalid_params", "Only pulled tracks can be updated.")
-        track = _remote(item, pullable)
-        track["mid"] = _text(item, "mid", _MID)
-        simulcast = item.get("simulcast")
-        if simulcast is not None:
-            rid = (
-                simulcast.get("preferredRid")
-                if isinstance(simulcast, Mapping)
-                else None
-            )
-            if not isinstance(rid, str) or not _TRACK_NAME.fullmatch(rid):
+        track = _remote(item.session_id, item.track_name, pullable)
+        if item.mid is None:
+            raise _Refused("invalid_params", "An updated track needs its mid.")
+        track["mid"] = item.mid
+        if item.raw.get("simulcast") is not None:
+            if item.preferred_rid is None:
                 raise _Refused("invalid_params", "simulcast.preferredRid is invalid.")
-            track["simulcast"] = {"preferredRid": rid}
+            track["simulcast"] = {"preferredRid": item.preferred_rid}
         rebuilt.append(track)
     return {"tracks": rebuilt}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from reflex_meet.core import ids
 from reflex_meet.core.problems import Problem
 from reflex_meet.core.text import TextRule, text_problem
 
@@ -35,9 +36,7 @@ ROOM_ID_LENGTH = 8
 
 _ROOM_ALLOWED = re.compile(r"[a-z0-9-]")
 _WHITESPACE_RUN = re.compile(r"\s+")
-_ID_PART = re.compile(r"[A-Za-z0-9._-]{1,128}")
-_TAB_KEY = re.compile(r"[A-Za-z0-9_-]{1,128}")
-MAX_TRACK_ID = 256
+MAX_TRACK_ID = ids.MAX_TRACK_ID
 
 
 def _has_control_chars(text: str) -> bool:
@@ -153,7 +152,7 @@ def validate_bool(raw: object) -> bool | Problem:
 
 
 def validate_session_id(raw: object) -> str | Problem:
-    """Check a Calls session id (``[A-Za-z0-9._-]``, 1–128 characters).
+    """Check a Calls session id (:data:`core.ids.SESSION_ID`).
 
     Args:
         raw: The value as received.
@@ -165,13 +164,13 @@ def validate_session_id(raw: object) -> str | Problem:
         return Problem("invalid_type", "Expected a session id string.")
     if len(raw) > 128:
         return Problem("too_long", "Session ids are at most 128 characters.")
-    if not _ID_PART.fullmatch(raw):
+    if not ids.SESSION_ID.fullmatch(raw):
         return Problem("invalid_format", "That is not a valid session id.")
     return raw
 
 
 def validate_track_id(raw: object) -> str | Problem:
-    """Check a track id of the form ``"<sessionId>/<trackName>"``.
+    """Check a track id of the form ``"<sessionId>/<trackName>"`` (see :mod:`core.ids`).
 
     Args:
         raw: The value as received.
@@ -184,7 +183,11 @@ def validate_track_id(raw: object) -> str | Problem:
     if len(raw) > MAX_TRACK_ID:
         return Problem("too_long", f"Track ids are at most {MAX_TRACK_ID} characters.")
     session, sep, track = raw.partition("/")
-    if not sep or not _ID_PART.fullmatch(session) or not _ID_PART.fullmatch(track):
+    if (
+        not sep
+        or not ids.SESSION_ID.fullmatch(session)
+        or not ids.TRACK_NAME.fullmatch(track)
+    ):
         return Problem(
             "invalid_format", "Track ids look like '<sessionId>/<trackName>'."
         )
@@ -192,7 +195,7 @@ def validate_track_id(raw: object) -> str | Problem:
 
 
 def validate_tab_key(raw: object) -> str | Problem:
-    """Check the shape of a tab's key (``[A-Za-z0-9_-]``, 1–128 characters).
+    """Check the shape of a tab's key (:data:`core.ids.TAB_KEY`).
 
     Whether it is the right key is :func:`security.tokens.check_tab_key`'s
     question; this only refuses what no key looks like.
@@ -205,6 +208,6 @@ def validate_tab_key(raw: object) -> str | Problem:
     """
     if not isinstance(raw, str):
         return Problem("invalid_type", "Expected a key string.")
-    if not _TAB_KEY.fullmatch(raw):
+    if not ids.TAB_KEY.fullmatch(raw):
         return Problem("key_invalid", "That is not a valid key.")
     return raw

@@ -11,6 +11,7 @@ import json
 import re
 import uuid
 
+from reflex_meet.core import ids
 from reflex_meet.core.problems import Problem
 from reflex_meet.core.text import find_lone_surrogate, text_problem
 from reflex_meet.core.validation import (
@@ -44,7 +45,6 @@ MAX_DIAGNOSTICS_BYTES = 64 * 1024
 MAX_DIAGNOSTICS_DEPTH = 8
 MAX_APP_VERSION = 64
 
-_PARTICIPANT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _APP_VERSION = re.compile(r"[A-Za-z0-9._+-]{1,64}")
 # Bug report references: 8 characters of core.validation.ROOM_ID_ALPHABET.
 _REFERENCE = re.compile(f"[{ROOM_ID_ALPHABET}]{{8}}")
@@ -204,7 +204,7 @@ def validate_meeting_id(raw: object) -> str | Problem:
 
 
 def validate_participant_id(raw: object) -> str | Problem:
-    """Check a participant id (``[A-Za-z0-9_-]``, 1–64 characters).
+    """Check a participant id (:data:`core.ids.PARTICIPANT_ID`).
 
     Args:
         raw: The value as received.
@@ -214,7 +214,7 @@ def validate_participant_id(raw: object) -> str | Problem:
     """
     if not isinstance(raw, str):
         return Problem("invalid_type", "Expected a participant id string.")
-    if not _PARTICIPANT_ID.fullmatch(raw):
+    if not ids.PARTICIPANT_ID.fullmatch(raw):
         return Problem("participant_invalid", "That is not a valid participant id.")
     return raw
 

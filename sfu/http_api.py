@@ -1,9 +1,9 @@
 """The Calls HTTP API (``/v1/apps/{appId}/...``) on aiohttp.
 
 Checks, in order: route (404), bearer secret (401), app id (404), body size
-(413), JSON (400 ``decoding_error``), shape (400 ``invalid_params``); then the
-session (404 unknown, 410 closed) and the operation itself. Every error is
-``{errorCode, errorDescription}``.
+(413), JSON (400 ``decoding_error``), shape (400 ``invalid_params``, parsed
+by :mod:`core.calls_wire`); then the session (404 unknown, 410 closed) and
+the operation itself. Every error is ``{errorCode, errorDescription}``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from typing import Any
 
 from aiohttp import web
 
-from reflex_meet.sfu import errors, payloads
+from reflex_meet.core import calls_wire
+from reflex_meet.sfu import errors
 from reflex_meet.sfu.config import SfuConfig
 from reflex_meet.sfu.registry import SessionRegistry
 from reflex_meet.sfu.sessions import Session
@@ -39,6 +40,9 @@ async def error_middleware(
     """Turns every error into a Calls-style JSON error response."""
     try:
         return await handler(request)
+    except calls_wire.WireError as exc:
+        logger.info("%s %s -> 400 %s", request.method, request.path, exc)
+        return _json(errors.invalid_params(exc.description).body(), 400)
     except errors.ApiError as exc:
         if exc.status >= 500:
             logger.error("%s %s -> %s", request.method, request.path, exc)
@@ -118,7 +122,7 @@ async def new_session(request: web.Request) -> web.Response:
     if third_party not in ("true", "false"):
         raise errors.invalid_params("thirdparty must be 'true' or 'false'")
     body = await _body(request, required=False)
-    offer = payloads.session_description(body, "offer")
+    offer = calls_wire.parse_new_session(body)
     registry = request.app[REGISTRY_KEY]
     session = registry.create(third_party=third_party == "true")
     result: dict[str, Any] = {"sessionId": session.id}
@@ -145,7 +149,7 @@ async def new_tracks(request: web.Request) -> web.Response:
     """
     _authorize(request)
     body = await _body(request, required=True)
-    parsed = payloads.parse_new_tracks(body)
+    parsed = calls_wire.parse_new_tracks(body)
     session = _session(request)
     if parsed.offer_sdp is not None:
         return _json(await session.publish(parsed.offer_sdp, parsed.local))
@@ -157,21 +161,23 @@ async def new_tracks(request: web.Request) -> web.Response:
 async def renegotiate(request: web.Request) -> web.Response:
     """``PUT sessions/{id}/renegotiate``: the client's answer to an SFU offer."""
     _authorize(request)
-    answer = payloads.parse_renegotiate(await _body(request, required=True))
+    answer = calls_wire.parse_renegotiate(await _body(request, required=True))
     return _json(await _session(request).renegotiate(answer))
 
 
 async def close_tracks(request: web.Request) -> web.Response:
     """``PUT sessions/{id}/tracks/close``."""
     _authorize(request)
-    items, offer, force = payloads.parse_close(await _body(request, required=True))
-    return _json(await _session(request).close_tracks(items, offer, force))
+    close = calls_wire.parse_close(await _body(request, required=True))
+    return _json(
+        await _session(request).close_tracks(close.mids, close.offer_sdp, close.force)
+    )
 
 
 async def update_tracks(request: web.Request) -> web.Response:
     """``PUT sessions/{id}/tracks/update`` (accepted, no effect on media)."""
     _authorize(request)
-    items = payloads.parse_update(await _body(request, required=True))
+    items = calls_wire.parse_update(await _body(request, required=True))
     return _json(_session(request).update_tracks(items))
 
 

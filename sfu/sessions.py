@@ -20,21 +20,16 @@ import contextlib
 import logging
 import re
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiortc import RTCRtpTransceiver
 
+from reflex_meet.core.calls_wire import LocalTrackItem, RemoteTrackItem, UpdateItem
 from reflex_meet.sfu import aiortc_hooks, errors, sdp_numbering
 from reflex_meet.sfu.config import SfuConfig
 from reflex_meet.sfu.forwarding import FeedTrack, RelayedTrack, TrackRelay
-from reflex_meet.sfu.payloads import (
-    CloseItem,
-    LocalTrackItem,
-    RemoteTrackItem,
-    UpdateItem,
-)
 from reflex_meet.sfu.peer import SdpError, SfuPeer
 from reflex_meet.sfu.tracks import LocalTrack, RemoteTrack
 
@@ -231,7 +226,7 @@ class Session:
             return await self._answer(offer_sdp)
 
     async def publish(
-        self, offer_sdp: str, items: list[LocalTrackItem]
+        self, offer_sdp: str, items: Sequence[LocalTrackItem]
     ) -> dict[str, Any]:
         """``tracks/new`` with a client offer: publishes local tracks.
 
@@ -284,7 +279,9 @@ class Session:
                 "tracks": results,
             }
 
-    async def publish_generated(self, items: list[LocalTrackItem]) -> dict[str, Any]:
+    async def publish_generated(
+        self, items: Sequence[LocalTrackItem]
+    ) -> dict[str, Any]:
         """``tracks/new`` with local tracks and no SDP: the stand-in offers.
 
         This is how a third-party peer (which only answers) publishes: each
@@ -358,7 +355,7 @@ class Session:
                 "tracks": results,
             }
 
-    async def subscribe(self, items: list[RemoteTrackItem]) -> dict[str, Any]:
+    async def subscribe(self, items: Sequence[RemoteTrackItem]) -> dict[str, Any]:
         """``tracks/new`` without SDP: pulls remote tracks; the stand-in offers.
 
         Args:
@@ -473,12 +470,12 @@ class Session:
             return {}
 
     async def close_tracks(
-        self, items: list[CloseItem], offer_sdp: str | None, force: bool
+        self, mids: Sequence[str], offer_sdp: str | None, force: bool
     ) -> dict[str, Any]:
         """``tracks/close``: stops published or pulled tracks by mid.
 
         Args:
-            items: The mids to close.
+            mids: The mids to close.
             offer_sdp: The client's offer (transceivers already stopped), if any.
             force: Close without renegotiation when no offer is given.
 
@@ -491,19 +488,16 @@ class Session:
             to_close: list[str] = []
             # Cleaned-up (inactive) tracks can still be closed by their mid.
             local_mids = {t.mid: t for t in self.local.values()}
-            for item in items:
-                if (
-                    item.mid in local_mids or item.mid in self.remote
-                ) and item.mid not in to_close:
-                    to_close.append(item.mid)
-                    results.append({"mid": item.mid})
+            for mid in mids:
+                if (mid in local_mids or mid in self.remote) and mid not in to_close:
+                    to_close.append(mid)
+                    results.append({"mid": mid})
                 else:
                     results.append(
                         errors.item_error(
-                            {"mid": item.mid},
+                            {"mid": mid},
                             errors.CLOSE_TRACK_ERROR,
-                            f"session {self.id} has no open track with mid "
-                            f"{item.mid!r}",
+                            f"session {self.id} has no open track with mid {mid!r}",
                         )
                     )
             body: dict[str, Any] = {"tracks": results}
@@ -526,7 +520,7 @@ class Session:
                 body["requiresImmediateRenegotiation"] = False
             return body
 
-    def update_tracks(self, items: list[UpdateItem]) -> dict[str, Any]:
+    def update_tracks(self, items: Sequence[UpdateItem]) -> dict[str, Any]:
         """``tracks/update``: accepted; simulcast preferences have no effect here.
 
         Args:
@@ -547,7 +541,7 @@ class Session:
                     )
                 )
             else:
-                results.append(item.raw)
+                results.append(dict(item.raw))
         return {"requiresImmediateRenegotiation": False, "tracks": results}
 
     def info(self) -> dict[str, Any]:

@@ -15,7 +15,6 @@ track is ``<aiSessionId>/ai-generated-voice``, pulled like anyone's.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -33,7 +32,7 @@ from reflex_meet.calls.ai import (
     invite,
     is_alive,
 )
-from reflex_meet.core import roster
+from reflex_meet.core import ids, roster
 from reflex_meet.core.problems import Problem
 from reflex_meet.core.roster import User
 from reflex_meet.state import background, membership
@@ -50,7 +49,6 @@ logger = logging.getLogger("meet.ai")
 AI_NAME = "AI assistant"
 PENDING_TIMEOUT_S = 60.0
 """A connection pending longer than this (a worker died meanwhile) is stale."""
-_TRACK_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 T = TypeVar("T")
 
@@ -299,7 +297,7 @@ class AiState(rx.State):
         if member is None:
             return
         room, participant, me = member
-        if not isinstance(track, str) or not _TRACK_NAME.fullmatch(track):
+        if not ids.is_id(ids.TRACK_NAME, track):
             _refuse(
                 room,
                 participant,

@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from datetime import datetime
 from typing import Any
 
 import reflex as rx
 from reflex.istate.manager.token import BaseStateToken
 
+from reflex_meet.core import ids
 from reflex_meet.core.problems import Problem
 from reflex_meet.records import service
 from reflex_meet.state import presence
@@ -41,7 +41,6 @@ logger = logging.getLogger("meet.chat")
 # Direct messages kept per tab while it stays (the rest is history).
 DIRECT = 50
 # The browser's id of a message it sends (to know when to clear its draft).
-_NONCE = re.compile(r"[A-Za-z0-9_-]{1,32}")
 
 
 def chat_view(message: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
@@ -116,7 +115,7 @@ class ChatState(rx.State):
             return
         text, to = message.get("text"), message.get("to") or ""
         nonce = message.get("nonce")
-        if not isinstance(nonce, str) or not _NONCE.fullmatch(nonce):
+        if not ids.is_id(ids.REQUEST_ID, nonce):
             nonce = ""
         room_state = await self.get_state(RoomState)
         users = {u.id: u for u in room_state._plain_users()}

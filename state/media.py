@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import AsyncIterator
 
 import reflex as rx
 from reflex.istate.manager.token import BaseStateToken
 
 from reflex_meet.calls.errors import CallsError, CallsInvalidRequestError
-from reflex_meet.core import roster
+from reflex_meet.core import calls_wire, ids, roster
 from reflex_meet.core.calls_policy import CallsOperation, authorise, room_track_ids
 from reflex_meet.core.problems import Problem
 from reflex_meet.core.roster import User
@@ -37,8 +36,6 @@ __all__ = ["MediaState", "reply_script", "valid_request_id"]
 
 logger = logging.getLogger("meet.media")
 
-_REQUEST_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
-
 
 def valid_request_id(value: object) -> bool:
     """Whether ``value`` is a request id the bridge may use (and a reply echo).
@@ -49,7 +46,7 @@ def valid_request_id(value: object) -> bool:
     Returns:
         True for 1-32 letters, digits, ``_`` or ``-``.
     """
-    return isinstance(value, str) and bool(_REQUEST_ID.fullmatch(value))
+    return ids.is_id(ids.REQUEST_ID, value)
 
 
 def reply_script(request_id: str, reply: dict[str, object]) -> str:
@@ -93,7 +90,7 @@ class MediaState(rx.State):
             The script that hands the answer back to the bridge.
         """
         request_id = request.get("id") if isinstance(request, dict) else None
-        if not isinstance(request_id, str) or not _REQUEST_ID.fullmatch(request_id):
+        if not valid_request_id(request_id):
             logger.warning("refused a Calls request without a valid id")
             return
         # Read without locks: nothing is written here, and holding the tab's
@@ -135,22 +132,20 @@ class MediaState(rx.State):
             yield rx.call_script(reply_script(request_id, _error(403, decision)))
             return
         reply = await _forward(decision)
-        if decision.op == "sessions/new" and "body" in reply:
-            body = reply["body"]
-            new_session = body.get("sessionId") if isinstance(body, dict) else None
-            if isinstance(new_session, str):
-                async with self:
-                    session = await self.get_state(SessionState)
-                    moved = (session.room, session.participant_id) != (
-                        room,
-                        participant,
-                    )
-                    if not moved:
-                        self._calls_session = new_session
+        new_session = _new_session_id(reply) if decision.op == "sessions/new" else None
+        if new_session is not None:
+            async with self:
+                session = await self.get_state(SessionState)
+                moved = (session.room, session.participant_id) != (
+                    room,
+                    participant,
+                )
                 if not moved:
-                    await _record_session(room, participant, new_session)
-                # STUN, or a TURN credential of its own (never the TURN token).
-                reply["iceServers"] = await ice_servers().for_new_session()
+                    self._calls_session = new_session
+            if not moved:
+                await _record_session(room, participant, new_session)
+            # STUN, or a TURN credential of its own (never the TURN token).
+            reply["iceServers"] = await ice_servers().for_new_session()
         yield rx.call_script(reply_script(request_id, reply))
 
 
@@ -170,6 +165,14 @@ async def _record_session(room: str, participant: str, session_id: str) -> None:
             actor=participant,
             room=room,
         )
+
+
+def _new_session_id(reply: dict[str, object]) -> str | None:
+    """The session id in a ``sessions/new`` reply, None if it holds none."""
+    try:
+        return calls_wire.parse_new_session_answer(reply.get("body")).session_id
+    except calls_wire.WireError:
+        return None
 
 
 async def _forward(operation: CallsOperation) -> dict[str, object]:

@@ -156,14 +156,14 @@ async def _close_calls_session(session_id: str) -> None:
     """
     client = calls_client()
     try:
-        info = await client.get_session(session_id)
+        tracks = await client.get_session(session_id)
     except CallsError as failure:  # already closed or gone: nothing to stop
         logger.info(
             "closing Calls session %s: %s", session_id, failure.problem.description
         )
         return
     # Once each: an AI's fed-in track shares its voice track's mid.
-    mids = list(dict.fromkeys(track.mid for track in info.tracks if track.mid))
+    mids = list(dict.fromkeys(track.mid for track in tracks if track.mid))
     for start in range(0, len(mids), MAX_TRACKS_PER_CALL):
         try:
             await client.close_tracks(

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support import redis_server
+from launch.servers import redis_server
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

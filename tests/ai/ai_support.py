@@ -18,7 +18,7 @@ import httpx
 import pytest
 from aiortc.mediastreams import AudioStreamTrack
 
-from tests.support import stop_group
+from launch.servers import stop_group
 
 ROOT = Path(__file__).resolve().parents[2]
 FAKE_TOKEN = "fake-openai-token-for-tests"

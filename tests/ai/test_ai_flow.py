@@ -10,6 +10,7 @@ from array import array
 import httpx
 import pytest
 
+from launch.servers import free_port
 from reflex_meet.calls.ai import (
     AI_TRACK_NAME,
     AiConfig,
@@ -25,7 +26,6 @@ from reflex_meet.calls.config import CallsConfig
 from reflex_meet.realtime_fake.voice import frame_rms
 from tests.ai.ai_support import FAKE_TOKEN, SpeechLikeTrack, start_fake, stop_fake
 from tests.sfu.sfu_support import APP_ID, SECRET, clients
-from tests.support import free_port
 
 INSTRUCTIONS = "Answer in one sentence."
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from launch.servers import reflex_server, standin_env
 from tests.ai.ai_support import FAKE_TOKEN, FakeProcess, fake
 from tests.browser.conftest import ADMIN_TOKEN
-from tests.support import reflex_server, standin_env
 
 __all__ = ["ai_app", "fake"]
 

@@ -42,10 +42,10 @@ from aiortc import (
 from aiortc.mediastreams import MediaStreamTrack
 from aiortc.rtcconfiguration import RTCBundlePolicy
 
+from launch.raw_client import RawClient
 from reflex_meet.sfu import aiortc_hooks
 from reflex_meet.state.media import MediaState
 from reflex_meet.state.room import RoomState
-from tests.browser.attack.raw_client import RawClient
 
 __all__ = [
     "CpuMeter",

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.browser.attack.raw_client import RawClient
-from tests.browser.room_page import set_display_name
-from tests.support import (
+from launch.raw_client import RawClient
+from launch.room_page import set_display_name
+from launch.servers import (
     CHROMIUM,
     CHROMIUM_ARGS,
     calls_standin,

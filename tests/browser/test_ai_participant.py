@@ -16,11 +16,11 @@ from urllib.parse import quote
 
 from playwright.sync_api import Page, expect
 
+from launch.room_page import inbound, join, media_ready, self_tile, tile_named
+from launch.servers import ROOT
 from tests.ai.ai_support import FAKE_TOKEN, FakeProcess, stop_fake
 from tests.browser import ai_fixtures
 from tests.browser.conftest import new_room_id
-from tests.browser.room_page import inbound, join, media_ready, self_tile, tile_named
-from tests.support import ROOT
 
 AI_NAME = "AI assistant"
 CONSOLE: list[str] = []

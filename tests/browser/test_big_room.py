@@ -21,6 +21,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
+from launch.room_page import inbound, join, media_ready, tiles
 from reflex_meet.core.calls_policy import MAX_TRACKS
 from reflex_meet.state.room import RoomState
 from tests.browser.big_room import (
@@ -36,7 +37,6 @@ from tests.browser.big_room import (
     publish_sessions,
 )
 from tests.browser.conftest import new_room_id
-from tests.browser.room_page import inbound, join, media_ready, tiles
 
 MEMBERS = 40
 # Tiles on a stage page (the first page holds the newcomer and 8 members).

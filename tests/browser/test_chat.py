@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
+from launch.room_page import join, open_chat, send_chat, tiles
 from tests.browser.conftest import new_room_id
-from tests.browser.room_page import join, open_chat, send_chat, tiles
 
 
 def messages(page):

@@ -6,15 +6,15 @@ import re
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import new_room_id
-from tests.browser.room_page import (
+from launch.room_page import (
     go_to_lobby,
     join,
     self_tile,
     set_display_name,
     tile_named,
 )
-from tests.support import CHROMIUM, CHROMIUM_ARGS
+from launch.servers import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.conftest import new_room_id
 
 # The browser refuses the camera and the microphone (as after "Block").
 _DENY = """

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from launch.raw_client import RawClient
+from launch.servers import free_port, reflex_server, standin_env
 from reflex_meet.components.labels import DEFAULT_LABELS
-from tests.browser.attack.raw_client import RawClient
 from tests.browser.conftest import new_room_id
-from tests.support import free_port, reflex_server, standin_env
 
 PEOPLE = ("Ada", "Bob")
 # Key names in the toasts' hotkey hint ("… alt+T"), not words to translate.

@@ -24,15 +24,15 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import new_room_id
-from tests.browser.room_page import (
+from launch.room_page import (
     announced,
     assert_media_flows,
     join,
     media_ready,
     tiles,
 )
-from tests.support import ROOT, free_port, port_open, reflex_server
+from launch.servers import ROOT, free_port, port_open, reflex_server
+from tests.browser.conftest import new_room_id
 
 EXAMPLE = ROOT / "examples" / "host_app"
 

@@ -24,10 +24,10 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.attack.raw_client import RawClient
+from launch.raw_client import RawClient
+from launch.room_page import go_to_lobby, join, tiles
 from tests.browser.big_room import join_members, leave_all
 from tests.browser.conftest import new_room_id
-from tests.browser.room_page import go_to_lobby, join, tiles
 
 VIEWPORTS = [(1920, 1080), (1280, 800), (360, 740)]
 NARROW = 640

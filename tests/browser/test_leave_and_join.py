@@ -7,8 +7,8 @@ import time
 
 from playwright.sync_api import Page, Route, WebSocketRoute, expect
 
+from launch.room_page import join, self_tile, set_display_name, tiles
 from tests.browser.conftest import new_room_id
-from tests.browser.room_page import join, self_tile, set_display_name, tiles
 
 # Records every text the page ever shows in a toast or live region, so a toast
 # that came and went during a navigation is still seen.

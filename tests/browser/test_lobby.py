@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
+from launch.room_page import go_to_lobby, set_display_name
 from tests.browser.conftest import CHROMIUM, new_room_id
-from tests.browser.room_page import go_to_lobby, set_display_name
 
 
 def test_preview_shows_camera_and_mic_level(app_server, person):

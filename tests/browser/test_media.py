@@ -11,8 +11,7 @@ import time
 import httpx
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import new_room_id
-from tests.browser.room_page import (
+from launch.room_page import (
     announced,
     assert_media_flows,
     bridge_update,
@@ -27,6 +26,7 @@ from tests.browser.room_page import (
     tiles,
     wait_for,
 )
+from tests.browser.conftest import new_room_id
 
 
 def meet(url: str, person, room: str) -> tuple[Page, Page]:

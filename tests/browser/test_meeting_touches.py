@@ -12,9 +12,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserType, Page, expect
 
-from tests.browser.attack.raw_client import ROOM
-from tests.browser.conftest import new_room_id, raw_clients
-from tests.browser.room_page import (
+from launch.raw_client import ROOM
+from launch.room_page import (
     inbound,
     join,
     media_ready,
@@ -22,7 +21,8 @@ from tests.browser.room_page import (
     set_display_name,
     tile_named,
 )
-from tests.support import CHROMIUM, CHROMIUM_ARGS
+from launch.servers import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.conftest import new_room_id, raw_clients
 
 CUES = """() => {
   window.__cues = [];

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from playwright.sync_api import Browser, expect
 
+from launch.room_page import join
 from tests.browser.big_room import join_members, leave_all
 from tests.browser.conftest import new_room_id
-from tests.browser.room_page import join
 
 LIGHT_PAGE = "rgb(251, 248, 246)"  # --meet-page-bg
 DARK_PAGE = "rgb(22, 21, 23)"  # --meet-page-bg in dark mode

@@ -10,9 +10,9 @@ from pathlib import Path
 import httpx
 from playwright.sync_api import Page, expect
 
+from launch.room_page import calls_api, join, media_ready, own_track_ids, tiles
 from reflex_meet.security import rate_limits
 from tests.browser.conftest import new_room_id
-from tests.browser.room_page import calls_api, join, media_ready, own_track_ids, tiles
 
 SESSIONS_CREATED = re.compile(r"session [0-9a-f]+ created")
 

@@ -8,8 +8,8 @@ import sqlite3
 import httpx
 from playwright.sync_api import expect
 
+from launch.room_page import inbound, join, media_ready, own_track_ids, tiles
 from tests.browser.conftest import new_room_id
-from tests.browser.room_page import inbound, join, media_ready, own_track_ids, tiles
 from tests.browser.test_media import announced, meet, wait_for
 
 

@@ -19,10 +19,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import ADMIN_TOKEN, new_room_id
-from tests.browser.room_page import inbound, own_track_ids, tile_named, tiles
-from tests.browser.test_media import announced, assert_media_flows, meet
-from tests.support import (
+from launch.room_page import inbound, own_track_ids, tile_named, tiles
+from launch.servers import (
     port_open,
     reflex_env,
     standin_env,
@@ -30,6 +28,8 @@ from tests.support import (
     stop_group,
     wait_app,
 )
+from tests.browser.conftest import ADMIN_TOKEN, new_room_id
+from tests.browser.test_media import announced, assert_media_flows, meet
 
 # Within this long of the restarted server answering, every tab has media again.
 BACK_WITHIN_S = 10.0

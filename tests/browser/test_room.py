@@ -7,8 +7,7 @@ import time
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import new_room_id
-from tests.browser.room_page import (
+from launch.room_page import (
     bridge_update,
     go_to_lobby,
     join,
@@ -16,6 +15,7 @@ from tests.browser.room_page import (
     tile_named,
     tiles,
 )
+from tests.browser.conftest import new_room_id
 
 
 def test_room_without_a_name_goes_home_and_comes_back(app_server, browser):

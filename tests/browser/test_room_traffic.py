@@ -23,7 +23,7 @@ import pytest
 
 from bench.load_measure import Settings, fill
 from bench.sim import ROOM, Member, observe
-from tests.browser.attack.raw_client import SESSION
+from launch.raw_client import SESSION
 from tests.browser.conftest import new_room_id
 
 MEMBERS = 10

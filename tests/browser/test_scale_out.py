@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
+from launch.room_page import join, open_chat, send_chat, tile_named, tiles
 from tests.browser.conftest import new_room_id
-from tests.browser.room_page import join, open_chat, send_chat, tile_named, tiles
 
 
 def _worker_pid(page: Page) -> int:

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
+from launch.room_page import join, media_ready, own_track_ids, tiles
+from launch.servers import ROOT
 from tests.browser.conftest import new_room_id
-from tests.browser.room_page import join, media_ready, own_track_ids, tiles
-from tests.support import ROOT
 
 BUILD = ROOT / ".web" / "build" / "client"
 

@@ -30,10 +30,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, Response, expect
 
-from reflex_meet.core.roster import HEARTBEAT_TIMEOUT
-from reflex_meet.state.sweeper import SWEEP_INTERVAL
-from tests.browser.conftest import new_room_id
-from tests.browser.room_page import (
+from launch.room_page import (
     inbound,
     media_ready,
     open_chat,
@@ -43,6 +40,9 @@ from tests.browser.room_page import (
     tile_named,
     tiles,
 )
+from reflex_meet.core.roster import HEARTBEAT_TIMEOUT
+from reflex_meet.state.sweeper import SWEEP_INTERVAL
+from tests.browser.conftest import new_room_id
 from tests.browser.test_media import CANVAS_SHARE, announced, wait_for
 
 # How long the room is watched after the kill: long enough for a tab whose

@@ -32,9 +32,9 @@ from aiortc import (
 from aiortc.mediastreams import AudioStreamTrack, MediaStreamError, VideoStreamTrack
 from aiortc.rtcconfiguration import RTCBundlePolicy
 
+from launch.servers import stop_group
 from reflex_meet.sfu import aiortc_hooks
 from reflex_meet.sfu.sdp_numbering import reject_sections
-from tests.support import stop_group
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_ID = "local"

@@ -5,9 +5,9 @@ import asyncio
 import httpx
 import pytest
 
+from launch.servers import free_port, port_open
 from reflex_meet.calls.config import CallsConfig
 from reflex_meet.sfu.embedded import StandinError, embedded_standin, standin_mode
-from tests.support import free_port, port_open
 
 
 def _local(port: int, secret: str = "s3cret-for-test") -> CallsConfig:

@@ -12,8 +12,8 @@ import asyncio
 import httpx
 import playwright.async_api as playwright_api
 
+from launch.servers import CHROMIUM, CHROMIUM_ARGS
 from tests.sfu.sfu_support import auth, run
-from tests.support import CHROMIUM, CHROMIUM_ARGS
 
 # Never skipped: scripts/setup.sh --test installs Debian's Chromium.
 

@@ -4,6 +4,7 @@ import dataclasses
 
 import pytest
 
+from launch.servers import import_app
 from reflex_meet.calls.ai import (
     DEFAULT_INSTRUCTIONS,
     DEFAULT_MODEL_ID,
@@ -17,7 +18,6 @@ from reflex_meet.calls.ai import (
     load_ai_config,
 )
 from reflex_meet.core.problems import Problem
-from tests.support import import_app
 
 TOKEN = "sk-test-0123456789abcdef-TOKEN"
 ENDPOINT = "https://api.openai.com/v1/realtime"

@@ -8,7 +8,7 @@ from reflex_meet.calls.errors import (
     CallsTrackError,
     is_retryable,
 )
-from reflex_meet.calls.models import TrackObject, TracksResponse
+from reflex_meet.core.calls_wire import AnsweredTrack, TracksAnswer
 from reflex_meet.core.problems import Problem, ProblemError
 
 
@@ -81,10 +81,10 @@ def test_http_error_ignores_non_string_codes():
 
 
 def test_track_error_lists_failed_tracks_and_keeps_the_response():
-    response = TracksResponse(
+    response = TracksAnswer(
         tracks=(
-            TrackObject(location="local", mid="0", track_name="mic"),
-            TrackObject(
+            AnsweredTrack(location="local", mid="0", track_name="mic"),
+            AnsweredTrack(
                 location="local",
                 mid="1",
                 track_name="cam",
@@ -106,10 +106,10 @@ def test_track_error_lists_failed_tracks_and_keeps_the_response():
 
 
 def test_track_error_with_mixed_codes():
-    response = TracksResponse(
+    response = TracksAnswer(
         tracks=(
-            TrackObject(mid="0", error_code="retryable_transient_error"),
-            TrackObject(mid="1", error_code="not_found_track_error"),
+            AnsweredTrack(mid="0", error_code="retryable_transient_error"),
+            AnsweredTrack(mid="1", error_code="not_found_track_error"),
         )
     )
     error = CallsTrackError(response)
@@ -119,8 +119,8 @@ def test_track_error_with_mixed_codes():
 
 
 def test_track_error_retryable_when_all_failures_are():
-    response = TracksResponse(
-        tracks=(TrackObject(mid="0", error_code="retryable_transient_error"),)
+    response = TracksAnswer(
+        tracks=(AnsweredTrack(mid="0", error_code="retryable_transient_error"),)
     )
     assert CallsTrackError(response).retryable
 

@@ -178,6 +178,39 @@ def test_bad_track_requests(body, expected):
     assert code({"op": "tracks/new", "sessionId": "me-s", "body": body}) == expected
 
 
+@pytest.mark.parametrize(
+    ("track", "words"),
+    [
+        # What a third-party peer may ask Calls for, a browser may not.
+        (
+            {"location": "local", "trackName": "v", "kind": "audio"},
+            "needs a sessionDescription offer",
+        ),
+        (
+            {
+                "location": "remote",
+                "sessionId": "bob-s",
+                "trackName": "mic",
+                "mid": "#v",
+            },
+            "gets its mid from Calls",
+        ),
+        # The shared parser's words reach the browser.
+        (
+            {"location": "remote", "sessionId": "bob.s", "trackName": "mic"},
+            "body.tracks[0].sessionId is not a valid sessionId",
+        ),
+    ],
+)
+def test_what_only_the_server_may_ask_for_is_refused(track, words):
+    outcome = decide(
+        {"op": "tracks/new", "sessionId": "me-s", "body": {"tracks": [track]}}
+    )
+    assert isinstance(outcome, Problem)
+    assert outcome.code == "invalid_params"
+    assert words in outcome.description
+
+
 def test_the_sdp_of_a_big_session_passes():
     # Chrome's offer closing one track in a room of 40 measured 70 KB
     # (tests/browser/test_big_room.py); a room of 100 stays under 200 KB.

@@ -9,7 +9,7 @@ import pytest
 
 from reflex_meet.calls.client import MAX_TRACKS_PER_CALL
 from reflex_meet.calls.errors import CallsError
-from reflex_meet.calls.models import SessionInfo, TrackObject
+from reflex_meet.core.calls_wire import AnsweredTrack
 from reflex_meet.core.problems import Problem
 from reflex_meet.state import membership
 
@@ -18,16 +18,14 @@ class _FakeCalls:
     """Records ``close_tracks`` calls; refuses the ones listed in ``refuse``."""
 
     def __init__(self, mids: int, refuse: Sequence[int] = (), status: int = 500):
-        self.info = SessionInfo(
-            tracks=tuple(TrackObject(mid=str(i)) for i in range(mids))
-        )
+        self.tracks = tuple(AnsweredTrack(mid=str(i)) for i in range(mids))
         self.refuse = set(refuse)
         self.status = status
         self.closed: list[list[str]] = []
 
-    async def get_session(self, session_id: str) -> SessionInfo:
+    async def get_session(self, session_id: str) -> tuple[AnsweredTrack, ...]:
         assert session_id == "departed"
-        return self.info
+        return self.tracks
 
     async def close_tracks(
         self, session_id: str, mids: Sequence[str], force: bool = False

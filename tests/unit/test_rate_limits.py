@@ -9,6 +9,7 @@ import uuid
 import pytest
 import redis.asyncio
 
+from launch.servers import free_port
 from reflex_meet.security import rate_limits
 from reflex_meet.security.rate_limits import (
     Limiter,
@@ -18,7 +19,6 @@ from reflex_meet.security.rate_limits import (
     calls_tab_checks,
     storage_uri,
 )
-from tests.support import free_port
 
 RULE = Rule("test", 3, 1)
 

@@ -1,10 +1,9 @@
 """The app refuses to start on a misconfigured Calls backend, with a clear error,
 and says which backend it uses when the configuration is good."""
 
-
 import pytest
 
-from tests.support import import_app
+from launch.servers import import_app
 
 
 @pytest.mark.parametrize(

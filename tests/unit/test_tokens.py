@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from launch.servers import ROOT
 from reflex_meet.security import tokens
-from tests.support import ROOT
 
 
 @pytest.fixture

@@ -153,7 +153,13 @@ def test_bool_refused(raw):
 
 def test_track_and_session_ids():
     assert validate_track_id("abc-123/mic") == "abc-123/mic"
-    assert validate_session_id("s.1_2-3") == "s.1_2-3"
+    assert validate_session_id("s1_2-3") == "s1_2-3"
+    # A session id goes into a URL path: no dots (".." would climb it).
+    assert code(validate_session_id("..")) == "invalid_format"
+    assert code(validate_session_id("s.1")) == "invalid_format"
+    assert validate_track_id("abc/mic.v2") == "abc/mic.v2"
+    assert code(validate_track_id("a.b/mic")) == "invalid_format"
+    assert code(validate_track_id("s/" + "x" * 65)) == "invalid_format"
     assert code(validate_track_id(5)) == "invalid_type"
     assert code(validate_track_id("no-slash")) == "invalid_format"
     assert code(validate_track_id("a/b/c")) == "invalid_format"

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.browser.attack.raw_client import ROOM, RawClient
+from launch.raw_client import ROOM, RawClient
 from tests.browser.conftest import new_room_id, raw_clients
 
 __all__ = ["LogWatch", "Raw", "http_client", "new_room_id", "room_snapshot"]

@@ -13,11 +13,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from launch.raw_client import ROOM, RawClient
 from reflex_meet.state.ai import AiState
 from tests.ai.ai_support import FakeProcess
 from tests.browser import ai_fixtures
 from tests.browser.attack.conftest import new_room_id
-from tests.browser.attack.raw_client import ROOM, RawClient
 from tests.browser.conftest import raw_clients
 
 AI = AiState.get_full_name()

@@ -13,9 +13,7 @@ import unicodedata
 
 from playwright.sync_api import expect
 
-from reflex_meet.security.tokens import presence_token, room_token
-from tests.browser.attack.conftest import new_room_id, room_changes, room_snapshot
-from tests.browser.attack.raw_client import (
+from launch.raw_client import (
     CHAT,
     DISPLAY_NAME_VAR,
     FEED,
@@ -28,7 +26,9 @@ from tests.browser.attack.raw_client import (
     RawClient,
     client_token,
 )
-from tests.browser.room_page import join as browser_join
+from launch.room_page import join as browser_join
+from reflex_meet.security.tokens import presence_token, room_token
+from tests.browser.attack.conftest import new_room_id, room_changes, room_snapshot
 
 
 def _clean_text(value: object) -> bool:

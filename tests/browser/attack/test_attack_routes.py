@@ -12,14 +12,14 @@ import uuid
 
 import httpx
 
+from launch.raw_client import ROOM, run_async
+from launch.servers import ROOT
 from tests.browser.attack.conftest import (
     http_client,
     room_changes,
     room_snapshot,
     source_address,
 )
-from tests.browser.attack.raw_client import ROOM, run_async
-from tests.support import ROOT
 
 POST_ROUTES = [
     "/_meet/heartbeat",

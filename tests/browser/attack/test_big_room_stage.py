@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
+from launch.raw_client import ROOM
+from launch.room_page import join, tile_named, tiles
 from tests.browser.attack.conftest import new_room_id
-from tests.browser.attack.raw_client import ROOM
-from tests.browser.room_page import join, tile_named, tiles
 
 NAMES = tuple(f"Person {chr(ord('A') + i)}" for i in range(12))
 

@@ -31,8 +31,7 @@ from typing import Any
 import httpx
 from reflex.state import State
 
-from tests.browser.attack.conftest import room_changes, room_snapshot
-from tests.browser.attack.raw_client import (
+from launch.raw_client import (
     CHAT,
     NAMESPACE,
     PROFILE,
@@ -41,6 +40,7 @@ from tests.browser.attack.raw_client import (
     RawClient,
     run_async,
 )
+from tests.browser.attack.conftest import room_changes, room_snapshot
 
 SEED = int(os.environ.get("MEET_FUZZ_SEED") or time.time_ns() % 2**32)
 HUGE = "x" * 900_000  # under Engine.IO's 1,000,000-character frame limit
