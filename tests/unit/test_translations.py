@@ -116,11 +116,12 @@ def test_head_script_with_a_forced_language_ignores_the_browser():
 
 
 def test_the_app_head_gets_one_language_script():
-    import reflex as rx
+    from types import SimpleNamespace
 
     from reflex_meet.app import mount
 
-    app = rx.App()
+    # Only its head is used (a real rx.App would claim Reflex's registry).
+    app = SimpleNamespace(head_components=[])
     mount._use_language(app, None)
     mount._use_language(app, "de")
     scripts = [c for c in app.head_components if c.tag == "script"]
