@@ -98,7 +98,7 @@ def test_german_browser_gets_german_home_lobby_and_meeting(app_server, open_cont
     # The prerendered (English) page stayed hidden until it spoke German.
     first = page.evaluate("window.__firstPaint")
     assert first["visibility"] == "hidden", first
-    expect(page.locator("html")).not_to_have_class("meet-lang-pending")
+    expect(page.locator("html")).not_to_contain_class("meet-lang-pending")
     expect(page.locator(".meet-page")).to_be_visible()
 
     _remember_name(page, url, "Ada")
