@@ -145,7 +145,7 @@ LABELS: dict[str, str] = {
     "stop_sharing": "Freigabe beenden",
     "screen_of": "Bildschirm von {name}",
     "pin": "{name} anheften",
-    "unpin": "{name} lösen",
+    "unpin": "{name} nicht mehr anheften",
     "settings": "Einstellungen",
     "close_settings": "Einstellungen schließen",
     "speaker": "Lautsprecher",
@@ -244,9 +244,9 @@ LABELS: dict[str, str] = {
     "invite_ai": "KI einladen",
     "invite_ai_title": "Einen KI-Assistenten einladen",
     "invite_ai_description": (
-        "Die KI nimmt als Teilnehmerin teil, die alle hören. Halten Sie die "
-        "Sprechtaste (oder die Taste A) gedrückt, um mit ihr zu sprechen; "
-        "immer nur eine Person gleichzeitig."
+        "Die KI nimmt wie eine weitere Person teil; alle können sie hören. "
+        "Halten Sie die Sprechtaste (oder die Taste A) gedrückt, um mit ihr zu "
+        "sprechen; immer nur eine Person gleichzeitig."
     ),
     "ai_instructions": "Anweisungen",
     "ai_voice": "Stimme",

@@ -158,7 +158,7 @@ LABELS: dict[str, str] = {
     "quality_bad": "Conexión mala",
     # Cues, audio-only, meeting id, debug overlay
     "muted_hint": "¿Estás hablando? Tienes el micrófono silenciado.",
-    "unmute": "Activar sonido",
+    "unmute": "Activar micrófono",
     "auto_muted": "Te uniste con el micrófono silenciado: aquí hay más de 5 personas.",
     "sounds": "Sonidos al entrar y salir",
     "audio_only": "Solo audio",
@@ -169,7 +169,7 @@ LABELS: dict[str, str] = {
     "debug_close": "Cerrar detalles de la conexión",
     "debug_connection": "Conexión",
     "debug_ice": "ICE",
-    "debug_rtt": "Ida y vuelta",
+    "debug_rtt": "Tiempo de ida y vuelta",
     "debug_bandwidth": "Subida disponible",
     "debug_track": "Pista",
     "debug_in": "↓",
