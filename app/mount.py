@@ -23,7 +23,7 @@ from reflex_meet.app.api import api
 from reflex_meet.app.home import home
 from reflex_meet.components import lobby, room
 from reflex_meet.components.feedback import feedback_page
-from reflex_meet.components.labels import Labels, merge
+from reflex_meet.components.labels import Labels, language_script, merge
 from reflex_meet.components.layout import THEME_STYLESHEET, theme_style
 from reflex_meet.components.states import offline_screen
 from reflex_meet.core import paths
@@ -115,6 +115,19 @@ def _compose_api(app: rx.App) -> None:
 
 
 _installed: set[int] = set()
+# The language script in each app's <head> (replaced when a language is forced).
+_language_heads: dict[int, rx.Component] = {}
+
+
+def _use_language(app: rx.App, language: str | None) -> None:
+    """Put the script that picks the page's language in the app's ``<head>``."""
+    script = language_script(language)
+    previous = _language_heads.get(id(app))
+    app.head_components = [
+        component for component in app.head_components if component is not previous
+    ]
+    app.head_components.append(script)
+    _language_heads[id(app)] = script
 
 
 def install(
@@ -125,7 +138,8 @@ def install(
     Adds the kit's HTTP routes (heartbeats, leave beacons, reports, under
     ``/_meet``) beside the host's own ``api_transformer``, the start-up
     task (backend log, database migrations), the sweeper of abandoned rooms,
-    the offline screen, and the server-side guards the rooms rely on. Safe
+    the offline screen, the ``<head>`` script choosing the labels' language
+    from the browser's, and the server-side guards the rooms rely on. Safe
     to call more than once. Pages built from the components need the
     matching ``*_ON_LOAD`` handlers of this module.
 
@@ -166,6 +180,7 @@ def install(
         app.stylesheets.append(THEME_STYLESHEET)
     if style is not None:
         app.head_components.append(style)
+    _use_language(app, None)
     _installed.add(id(app))
 
 
@@ -173,9 +188,10 @@ def add_pages(
     app: rx.App,
     prefix: str = "/meet",
     *,
-    labels: Mapping[str, str] | None = None,
+    labels: Mapping[str, Any] | None = None,
     theme: Mapping[str, str] | None = None,
     title: str | None = None,
+    language: str | None = None,
 ) -> Labels:
     """Add the kit's pages to an app, with everything they need.
 
@@ -187,22 +203,29 @@ def add_pages(
     Args:
         app: The host's Reflex app.
         prefix: Where the pages go (``"/meet"``; ``""`` for the site root).
-        labels: Words to use instead of the defaults (any subset of
-            ``reflex_meet.DEFAULT_LABELS``); unknown keys are refused.
+        labels: Words to use instead of the defaults, as
+            :func:`reflex_meet.components.labels.merge` takes them
+            (``{"join": "Enter"}`` for every language,
+            ``{"de": {"join": "Rein"}}`` for one); unknown keys are refused.
         theme: ``--meet-*`` variables to set (see :func:`install`).
         title: The pages' title (default: the ``app_title`` label).
+        language: Show every page in this language (``"en"``, ``"de"``,
+            ``"es"``) instead of the browser's.
 
     Returns:
-        The labels in use (defaults merged with ``labels``).
+        The labels in use (every language, ``labels`` applied).
 
     Raises:
-        ValueError: If ``prefix`` is not a plain path.
+        ValueError: If ``prefix`` is not a plain path, or the language is
+            not shipped.
         KeyError: If ``labels`` holds a key no component uses.
         ThemeError: If ``theme`` names an unknown variable or a bad value.
     """
-    text = merge(labels)
+    text = merge(labels, language=language)
     install(app, prefix=prefix, theme=theme)
     where = paths.current()
+    if text.language is not None:
+        _use_language(app, text.language)
     # Reflex's offline icon and connection toasts give way to a full-page
     # notice that goes away by itself when the connection is back.
     app.app_wraps[(5, "Overlay")] = _overlay(text)

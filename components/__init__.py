@@ -39,7 +39,14 @@ from reflex_meet.components.cues import (
     sounds_toggle,
 )
 from reflex_meet.components.feedback import feedback_page
-from reflex_meet.components.labels import DEFAULT_LABELS, format_label, merge
+from reflex_meet.components.labels import (
+    DEFAULT_LABELS,
+    LANGUAGES,
+    TRANSLATIONS,
+    Labels,
+    format_label,
+    merge,
+)
 from reflex_meet.components.layout import THEME_STYLESHEET, theme_style
 from reflex_meet.components.lobby import lobby, people_in_room
 from reflex_meet.components.media import (
@@ -64,7 +71,10 @@ from reflex_meet.components.states import not_found_page, offline_screen
 
 __all__ = [
     "DEFAULT_LABELS",
+    "LANGUAGES",
     "THEME_STYLESHEET",
+    "TRANSLATIONS",
+    "Labels",
     "RoomView",
     "TileView",
     "ai_controls",

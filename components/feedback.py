@@ -104,4 +104,5 @@ def feedback_page(labels: Mapping[str, str] | None = None) -> rx.Component:
         ),
         padding="3rem 1rem",
         width="100%",
+        class_name="meet-page",
     )

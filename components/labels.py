@@ -1,30 +1,61 @@
-"""Every user-facing string of the room components, in one overridable mapping.
+"""Every user-facing string of the components, in English, German and Spanish.
 
-Components take ``labels=`` (a partial mapping); missing keys fall back to
-:data:`DEFAULT_LABELS` (English). Templates use ``{name}`` placeholders that are
-filled on the client from state vars by :func:`format_label`.
+:data:`DEFAULT_LABELS` is English; :data:`TRANSLATIONS` adds German
+(``labels_de.py``) and Spanish (``labels_es.py``), each with every key and
+the same ``{placeholders}``. The page is built once, for everybody: a
+label compiles to a lookup that the browser does (``assets/meet/i18n.js``),
+in the language chosen from ``navigator.languages`` before the first paint
+(the first whose primary subtag is shipped, else English). No server round
+trip, no state var per string.
+
+Components take ``labels=``, which :func:`merge` reads. It may hold:
+
+* ``{"join": "Enter"}``: that text for every language;
+* ``{"de": {"join": "Rein"}}``: that text for one language (applied after
+  the texts for every language);
+* ``{"language": "de"}``: one language for everybody (no lookup at all);
+* a :class:`Labels` (what :func:`merge` and ``add_pages`` return), as is.
+
+Unknown keys and languages are refused; an override may use only the
+placeholders of its key. ``labels[key]`` is a ``str`` when the text is the
+same in every language (or one language is forced), otherwise a string var;
+both go wherever a component takes text. :func:`format_label` fills
+placeholders, on the client.
 
 Example:
     >>> from reflex_meet.components import labels
-    >>> french = labels.merge({"join": "Rejoindre", "leave": "Quitter"})
-    >>> french["join"], french["mute"]
-    ('Rejoindre', 'Mute')
+    >>> mine = labels.merge({"join": "Enter", "de": {"leave": "Tschüss"}})
+    >>> mine["join"], mine.text("leave", "de"), mine.text("leave")
+    ('Enter', 'Tschüss', 'Leave')
 """
 
 from __future__ import annotations
 
+import functools
+import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 from typing import Any
 
 import reflex as rx
+from reflex.vars.base import Var
+from reflex_base.utils.imports import ImportVar
+from reflex_base.vars import VarData
 
-__all__ = ["DEFAULT_LABELS", "Labels", "format_label", "merge"]
+__all__ = [
+    "DEFAULT_LABELS",
+    "LANGUAGES",
+    "TRANSLATIONS",
+    "Labels",
+    "format_label",
+    "language_script",
+    "language_script_code",
+    "merge",
+    "placeholders",
+]
 
-Labels = Mapping[str, str]
-
-DEFAULT_LABELS: Labels = MappingProxyType(
+DEFAULT_LABELS: Mapping[str, str] = MappingProxyType(
     {
         # Home
         "app_title": "Meet",
@@ -256,45 +287,352 @@ DEFAULT_LABELS: Labels = MappingProxyType(
     }
 )
 
+
+# Imported here, after DEFAULT_LABELS, so the tables can be checked against it.
+from reflex_meet.components.labels_de import LABELS as _GERMAN  # noqa: E402
+from reflex_meet.components.labels_es import LABELS as _SPANISH  # noqa: E402
+
+# The shipped languages, English (the built page's language) first.
+LANGUAGES: tuple[str, ...] = ("en", "de", "es")
+BUILT_LANGUAGE = "en"
+# Every label by language.
+TRANSLATIONS: Mapping[str, Mapping[str, str]] = MappingProxyType(
+    {
+        "en": DEFAULT_LABELS,
+        "de": MappingProxyType(dict(_GERMAN)),
+        "es": MappingProxyType(dict(_SPANISH)),
+    }
+)
+# The key of ``labels=`` that forces one language.
+LANGUAGE_KEY = "language"
+
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
-def merge(overrides: Mapping[str, str] | None = None) -> Labels:
-    """Return the default labels with ``overrides`` applied.
+def placeholders(template: str) -> set[str]:
+    """Return the names of a template's ``{placeholders}``.
 
     Args:
-        overrides: Replacement strings by key; unknown keys are rejected so a
-            typo does not silently leave the English text in place.
+        template: A label text.
 
     Returns:
-        A read-only mapping holding every label.
+        The placeholder names.
+    """
+    return set(_PLACEHOLDER.findall(template))
+
+
+@functools.cache
+def _lookup_data() -> VarData:
+    # Resolved on first use: shipped() links the browser files into the app.
+    from reflex_meet.browser import shipped
+
+    return VarData(
+        hooks={"const meetLanguage = useMeetLanguage()": None},
+        imports={
+            shipped("i18n.js"): [ImportVar(tag="useMeetLanguage")],
+            shipped("text.js"): [ImportVar(tag="meetText")],
+        },
+    )
+
+
+def _check_language(language: Any) -> str:
+    if language not in LANGUAGES:
+        msg = (
+            f"Unknown language {language!r}: the shipped languages are "
+            f"{', '.join(LANGUAGES)}"
+        )
+        raise ValueError(msg)
+    return language
+
+
+def _check_text(key: str, text: Any, where: str) -> str:
+    if key not in DEFAULT_LABELS:
+        msg = f"Unknown label keys: {key}"
+        raise KeyError(msg)
+    if not isinstance(text, str):
+        msg = f"{where}{key!r} must be a text, not {type(text).__name__}"
+        raise TypeError(msg)
+    extra = placeholders(text) - placeholders(DEFAULT_LABELS[key])
+    if extra:
+        allowed = ", ".join(
+            f"{{{n}}}" for n in sorted(placeholders(DEFAULT_LABELS[key]))
+        )
+        msg = (
+            f"{where}{key!r} uses {', '.join(f'{{{n}}}' for n in sorted(extra))}, "
+            f"but only {allowed or 'no placeholders'} can be filled"
+        )
+        raise ValueError(msg)
+    return text
+
+
+class Labels(Mapping[str, Any]):
+    """Every label in every shipped language, overrides applied (read-only).
+
+    ``labels[key]`` is what a component shows: the text itself when it is
+    the same in every language (or a language is forced), otherwise a
+    string var that the browser resolves in the page's language.
+    """
+
+    __slots__ = ("_cache", "_language", "_tables")
+
+    def __init__(
+        self,
+        tables: Mapping[str, Mapping[str, str]],
+        language: str | None = None,
+    ) -> None:
+        """Hold complete tables (use :func:`merge` to build them).
+
+        Args:
+            tables: Every label by language, for each of :data:`LANGUAGES`.
+            language: One language for everybody, or ``None`` (the browser's).
+
+        Raises:
+            ValueError: A language is missing a label or unknown.
+        """
+        if language is not None:
+            _check_language(language)
+        for code in LANGUAGES:
+            missing = set(DEFAULT_LABELS) - set(tables.get(code, {}))
+            if missing:
+                msg = f"{code!r} lacks the labels {', '.join(sorted(missing))}"
+                raise ValueError(msg)
+        self._tables = MappingProxyType(
+            {code: MappingProxyType(dict(tables[code])) for code in LANGUAGES}
+        )
+        self._language = language
+        self._cache: dict[str, Any] = {}
+
+    @property
+    def language(self) -> str | None:
+        """The forced language, or ``None`` when the browser's is used."""
+        return self._language
+
+    @property
+    def tables(self) -> Mapping[str, Mapping[str, str]]:
+        """Every label text by language (overrides applied)."""
+        return self._tables
+
+    def text(self, key: str, language: str | None = None) -> str:
+        """Return one label's plain text in one language.
+
+        Args:
+            key: The label key.
+            language: The language (default: the forced one, else English).
+
+        Returns:
+            The text.
+
+        Raises:
+            KeyError: ``key`` is not a label.
+            ValueError: ``language`` is not shipped.
+        """
+        code = _check_language(language or self._language or BUILT_LANGUAGE)
+        return self._tables[code][key]
+
+    def __getitem__(self, key: str) -> Any:
+        """Return the label for a component: a ``str`` or a string var.
+
+        Args:
+            key: The label key.
+
+        Returns:
+            The text, or a var the browser resolves in the page's language.
+
+        Raises:
+            KeyError: ``key`` is not a label.
+        """
+        if key in self._cache:
+            return self._cache[key]
+        if key not in DEFAULT_LABELS:
+            raise KeyError(key)
+        texts = {code: self._tables[code][key] for code in LANGUAGES}
+        if self._language is not None:
+            value: Any = texts[self._language]
+        elif len(set(texts.values())) == 1:
+            value = texts[BUILT_LANGUAGE]
+        else:
+            table = json.dumps(texts, ensure_ascii=False)
+            value = Var(
+                _js_expr=f"meetText(meetLanguage, {table})",
+                _var_data=_lookup_data(),
+            ).to(str)
+        self._cache[key] = value
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        """Iterate over the label keys."""
+        return iter(DEFAULT_LABELS)
+
+    def __len__(self) -> int:
+        """Return how many labels there are."""
+        return len(DEFAULT_LABELS)
+
+    def __eq__(self, other: object) -> bool:
+        """Compare texts and forced language (not the vars).
+
+        Args:
+            other: Another object.
+
+        Returns:
+            Whether both hold the same texts and language.
+        """
+        if not isinstance(other, Labels):
+            return NotImplemented
+        return self._language == other._language and self._tables == other._tables
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        """Name the forced language, if any."""
+        return f"Labels(language={self._language!r})"
+
+
+DEFAULT = Labels(TRANSLATIONS)
+
+
+def merge(
+    overrides: Mapping[str, Any] | None = None, *, language: str | None = None
+) -> Labels:
+    """Return every label with ``overrides`` applied.
+
+    Args:
+        overrides: Texts by key (every language), texts by key under a
+            language code (that language), ``"language"`` (force one), or a
+            :class:`Labels` (kept as it is).
+        language: Force this language for everybody (wins over
+            ``overrides["language"]``).
+
+    Returns:
+        The labels.
 
     Raises:
-        KeyError: If ``overrides`` names a key that no component uses.
+        KeyError: ``overrides`` names a key that no component uses.
+        ValueError: An unknown language, or a text using a placeholder
+            its key does not have.
+        TypeError: A text that is not a ``str``, or a language section
+            that is not a mapping.
     """
+    if language is not None:
+        _check_language(language)
+    if isinstance(overrides, Labels):
+        if language is None or language == overrides.language:
+            return overrides
+        return Labels(overrides.tables, language)
     if not overrides:
-        return DEFAULT_LABELS
-    unknown = sorted(set(overrides) - set(DEFAULT_LABELS))
+        return DEFAULT if language is None else Labels(TRANSLATIONS, language)
+    unknown = sorted(
+        key
+        for key in overrides
+        if key not in DEFAULT_LABELS and key not in LANGUAGES and key != LANGUAGE_KEY
+    )
     if unknown:
         msg = f"Unknown label keys: {', '.join(unknown)}"
         raise KeyError(msg)
-    return MappingProxyType({**DEFAULT_LABELS, **overrides})
+    tables = {code: dict(TRANSLATIONS[code]) for code in LANGUAGES}
+    for key, text in overrides.items():
+        if key in DEFAULT_LABELS:
+            _check_text(key, text, "")
+            for table in tables.values():
+                table[key] = text
+    for code in LANGUAGES:
+        section = overrides.get(code)
+        if section is None:
+            continue
+        if not isinstance(section, Mapping):
+            msg = f"labels[{code!r}] must map label keys to texts"
+            raise TypeError(msg)
+        for key, text in section.items():
+            tables[code][key] = _check_text(key, text, f"{code}: ")
+    forced = overrides.get(LANGUAGE_KEY)
+    if forced is not None:
+        _check_language(forced)
+    return Labels(tables, language or forced)
 
 
-def format_label(template: str, **values: Any) -> rx.Var[str] | str:
+def language_script(language: str | None = None) -> rx.Component:
+    """The ``<head>`` script that picks the page's language before it paints.
+
+    It takes the first of ``navigator.languages`` whose primary subtag is
+    shipped (else English), or ``language`` when one is forced, and sets
+    ``<html lang>`` and ``data-meet-language`` (read by ``i18n.js``). When
+    that is not English, the prerendered (English) kit pages stay hidden
+    until their labels switch, right after hydration (``meet-lang-pending``
+    in ``theme.css``; shown after 1.5 s whatever happens).
+
+    Args:
+        language: A forced language, or ``None``.
+
+    Returns:
+        A ``<script>`` for ``rx.App.head_components``.
+
+    Raises:
+        ValueError: ``language`` is not shipped.
+    """
+    return rx.el.script(language_script_code(language))
+
+
+def language_script_code(language: str | None = None) -> str:
+    """The JavaScript of :func:`language_script`.
+
+    Args:
+        language: A forced language, or ``None``.
+
+    Returns:
+        The script's code.
+
+    Raises:
+        ValueError: ``language`` is not shipped.
+    """
+    forced = _check_language(language) if language is not None else ""
+    return _SCRIPT.replace("SHIPPED", json.dumps(list(LANGUAGES))).replace(
+        "FORCED", json.dumps(forced)
+    )
+
+
+# No "<", ">" or "&": the text goes into the HTML as it is.
+_SCRIPT = """(function () {
+  try {
+    var root = document.documentElement;
+    var shipped = SHIPPED;
+    var forced = FORCED;
+    var wanted = navigator.languages || [];
+    if (!wanted.length) wanted = [navigator.language || ""];
+    var chosen = forced;
+    if (!chosen) {
+      wanted.some(function (tag) {
+        var primary = String(tag || "").toLowerCase().split("-")[0];
+        if (shipped.indexOf(primary) === -1) return false;
+        chosen = primary;
+        return true;
+      });
+    }
+    chosen = chosen || "en";
+    root.lang = chosen;
+    root.setAttribute("data-meet-language", chosen);
+    if (!forced) {
+      if (chosen !== "en") root.classList.add("meet-lang-pending");
+    }
+  } catch (e) {}
+})();"""
+
+
+def format_label(template: str | rx.Var[str], **values: Any) -> rx.Var[str] | str:
     """Fill ``{name}`` placeholders of a label with plain values or state vars.
 
     Args:
-        template: A label such as ``"{count} people in the room"``.
+        template: A label (``labels[key]``: a text or a translated var).
         **values: A value (or ``rx.Var``) per placeholder.
 
     Returns:
-        The template itself when it has no placeholders, otherwise a string
-        var that the browser keeps up to date.
+        The template itself when there is nothing to fill, otherwise a
+        string var that the browser keeps up to date (in the page's
+        language for a translated label).
 
     Raises:
         KeyError: If the template names a placeholder without a value.
     """
+    if isinstance(template, Var):
+        return _fill_on_client(template, values)
     parts: list[Any] = []
     position = 0
     for match in _PLACEHOLDER.finditer(template):
@@ -315,3 +653,25 @@ def format_label(template: str, **values: Any) -> rx.Var[str] | str:
         elif part != "":
             result = result + rx.Var.create(str(part))
     return result
+
+
+def _fill_on_client(template: Var, values: Mapping[str, Any]) -> rx.Var[str]:
+    # A translated label's expression holds its texts: their placeholders
+    # are the ones to fill (the same in every language).
+    missing = sorted(placeholders(str(template)) - set(values))
+    if missing:
+        msg = f"No value for placeholder {missing[0]!r} in {template!s}"
+        raise KeyError(msg)
+    if not values:
+        return template
+    from reflex_meet.browser import shipped
+
+    filled = rx.Var.create({key: values[key] for key in sorted(values)})
+    return Var(
+        _js_expr=f"fill({template!s}, {filled!s})",
+        _var_data=VarData.merge(
+            template._get_all_var_data(),
+            filled._get_all_var_data(),
+            VarData(imports={shipped("text.js"): [ImportVar(tag="fill")]}),
+        ),
+    ).to(str)

@@ -20,13 +20,13 @@ __all__ = ["media_controls", "settings_button", "settings_sheet", "toggle_button
 
 
 def toggle_button(
-    label: str,
+    label: str | rx.Var[str],
     pressed: rx.Var[bool],
     icon_on: str,
     icon_off: str,
     on_click: object,
     *,
-    hint: str = "",
+    hint: str | rx.Var[str] = "",
     test_id: str = "",
     unavailable: rx.Var[bool] | None = None,
     reason: rx.Var[str] | str = "",
@@ -51,6 +51,8 @@ def toggle_button(
     Returns:
         The button.
     """
+    # A translated label is a var (never "empty"): only "" means no hint.
+    tooltip = label if isinstance(hint, str) and not hint else hint
     if unavailable is not None:
         return rx.fragment(
             rx.icon_button(
@@ -58,7 +60,7 @@ def toggle_button(
                 aria_label=label,
                 aria_pressed=rx.cond(pressed, "true", "false"),
                 aria_describedby=rx.cond(unavailable, reason_id, ""),
-                title=rx.cond(unavailable, reason, hint or label),
+                title=rx.cond(unavailable, reason, tooltip),
                 on_click=on_click,
                 disabled=unavailable,
                 variant=rx.cond(pressed, "solid", "soft"),
@@ -73,7 +75,7 @@ def toggle_button(
         rx.cond(pressed, rx.icon(icon_on, size=20), rx.icon(icon_off, size=20)),
         aria_label=label,
         aria_pressed=rx.cond(pressed, "true", "false"),
-        title=hint or label,
+        title=tooltip,
         on_click=on_click,
         variant="solid",
         color_scheme="gray",

@@ -29,9 +29,11 @@ __all__ = [
     "DEFAULT_LABELS",
     "FEEDBACK_ON_LOAD",
     "HOME_ON_LOAD",
+    "LANGUAGES",
     "LOBBY_ON_LOAD",
     "MEETING_ON_LOAD",
     "THEME_STYLESHEET",
+    "TRANSLATIONS",
     "__version__",
     "add_pages",
     "install",
@@ -39,6 +41,8 @@ __all__ = [
 
 _LAZY = {
     "DEFAULT_LABELS": "reflex_meet.components.labels",
+    "LANGUAGES": "reflex_meet.components.labels",
+    "TRANSLATIONS": "reflex_meet.components.labels",
     "THEME_STYLESHEET": "reflex_meet.components.layout",
     "FEEDBACK_ON_LOAD": "reflex_meet.app.mount",
     "HOME_ON_LOAD": "reflex_meet.app.mount",

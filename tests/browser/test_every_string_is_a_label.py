@@ -1,10 +1,14 @@
 """Every visible string comes from the labels mapping.
 
 The app is served with a labels file (``MEET_LABELS_FILE``) that wraps every
-label in ⟦…⟧. Then every page, sheet and dialog is opened and each visible
-text, and each accessible name, hint and placeholder, is read: after taking
-out the ⟦…⟧ parts and what people typed (names, the room), no word may be
-left. An English word left over is a string a deployer could not translate.
+label of every language in ⟦…⟧, marked with its language (``⟦de·Beitreten⟧``).
+Then every page, sheet and dialog is opened and each visible text, and each
+accessible name, hint and placeholder, is read: after taking out the ⟦…⟧
+parts and what people typed (names, the room), no word may be left. An
+English word left over is a string a deployer could not translate. The walk
+is done in an English and in a German browser, and every label shown must be
+of the browser's language: one left in English in the German walk is a string
+compiled into the page instead of looked up in the browser.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from launch.raw_client import RawClient
 from launch.servers import free_port, reflex_server, standin_env
-from reflex_meet.components.labels import DEFAULT_LABELS
+from reflex_meet.components.labels import LANGUAGES, TRANSLATIONS
 from tests.browser.conftest import new_room_id
 
 PEOPLE = ("Ada", "Bob")
@@ -60,17 +64,26 @@ WRAPPED = re.compile(r"⟦[^⟦⟧]*⟧")
 WORD = re.compile(r"[^\W\d_]{2,}")
 
 
-def leftovers(strings: list[str], own_words: set[str]) -> list[str]:
-    """The strings that still hold a word once labels and user data are out."""
+def mark(language: str) -> str:
+    """How the wrapped labels of one language begin."""
+    return f"{language}·"
+
+
+def leftovers(strings: list[str], own_words: set[str], language: str) -> list[str]:
+    """The strings that still hold a word once labels and user data are out,
+    or that show a label of another language."""
     found = []
     for text in strings:
-        rest = text
-        while WRAPPED.search(rest):  # labels may sit inside labels
+        rest, foreign = text, False
+        while WRAPPED.search(rest) and not foreign:  # labels may sit inside labels
+            foreign = any(
+                not piece[1:].startswith(mark(language))
+                for piece in WRAPPED.findall(rest)
+            )
             rest = WRAPPED.sub(" ", rest)
         for own in sorted(own_words, key=len, reverse=True):
             rest = rest.replace(own, " ")
-        words = WORD.findall(rest)
-        if words:
+        if foreign or WORD.findall(rest):
             found.append(text)
     return found
 
@@ -79,32 +92,53 @@ def leftovers(strings: list[str], own_words: set[str]) -> list[str]:
 def wrapped_app(
     logs_dir: Path, standin: dict[str, str], tmp_path_factory
 ) -> Iterator[str]:
-    """The app with every label wrapped in ⟦…⟧."""
+    """The app with every label of every language wrapped in ⟦…⟧."""
     folder = tmp_path_factory.mktemp("labels")
     labels = folder / "wrapped.json"
-    labels.write_text(json.dumps({k: f"⟦{v}⟧" for k, v in DEFAULT_LABELS.items()}))
+    wrapped = {
+        code: {k: f"⟦{mark(code)}{v}⟧" for k, v in TRANSLATIONS[code].items()}
+        for code in LANGUAGES
+    }
+    labels.write_text(json.dumps(wrapped))
     env = {**standin_env(standin), "MEET_LABELS_FILE": str(labels)}
     with reflex_server(free_port(), logs_dir / "app-labels.log", env) as url:
         yield url
 
 
-def check(page: Page, where: str, own_words: set[str]) -> None:
+def test_leftovers_finds_words_and_other_languages():
+    own = {"Ada"}
+    assert leftovers(["⟦en·Join⟧", "Ada ⟦en·(you)⟧", "⟦en·⟦en·x⟧ y⟧"], own, "en") == []
+    assert leftovers(["Join"], own, "en") == ["Join"]
+    assert leftovers(["⟦en·Join⟧ now"], own, "en") == ["⟦en·Join⟧ now"]
+    assert leftovers(["⟦en·Join⟧"], own, "de") == ["⟦en·Join⟧"]
+    assert leftovers(["⟦de·⟦en·x⟧ y⟧"], own, "de") == ["⟦de·⟦en·x⟧ y⟧"]
+
+
+def _check(page: Page, where: str, own_words: set[str], language: str) -> None:
     page.wait_for_timeout(300)  # let a transition settle
-    left = leftovers(page.evaluate(VISIBLE_STRINGS), own_words)
-    assert left == [], f"{where}: text not from the labels: {left}"
+    left = leftovers(page.evaluate(VISIBLE_STRINGS), own_words, language)
+    assert left == [], f"{where}: text not from the {language} labels: {left}"
 
 
-def test_every_visible_string_comes_from_the_labels(wrapped_app: str, browser: Browser):
+@pytest.mark.parametrize(("locale", "language"), [("en-US", "en"), ("de-DE", "de")])
+def test_every_visible_string_comes_from_the_labels(
+    wrapped_app: str, browser: Browser, locale: str, language: str
+):
     url, room = wrapped_app, new_room_id()
     own_words = {*PEOPLE, *KEY_NAMES, room}
     context = browser.new_context(
-        permissions=["camera", "microphone"], viewport={"width": 1280, "height": 800}
+        locale=locale,
+        permissions=["camera", "microphone"],
+        viewport={"width": 1280, "height": 800},
     )
     page = context.new_page()
 
+    def check(where: str) -> None:
+        _check(page, where, own_words, language)
+
     page.goto(url + "/")
     expect(page.locator("#display_name")).to_be_visible()
-    check(page, "home", own_words)
+    check("home")
     for _ in range(4):  # the form works once the page is live
         page.locator("#display_name").fill("Ada")
         page.locator("#display_name").press("Enter")
@@ -119,37 +153,37 @@ def test_every_visible_string_comes_from_the_labels(wrapped_app: str, browser: B
 
     page.goto(f"{url}/{room}")
     expect(page.get_by_test_id("join")).to_be_enabled(timeout=30_000)
-    check(page, "lobby", own_words)
+    check("lobby")
 
     bob = RawClient(url, display_name="Bob").join(room)
     try:
         page.get_by_test_id("join").click()
         page.wait_for_url(f"**/{room}/room")
         expect(page.get_by_test_id("participant-tile")).to_have_count(2, timeout=30_000)
-        check(page, "meeting", own_words)
+        check("meeting")
 
         page.get_by_test_id("toggle-participants").click()
         expect(page.get_by_test_id("participants-panel")).to_be_visible()
-        check(page, "participants", own_words)
+        check("participants")
         page.get_by_test_id("toggle-participants").click()
 
         page.get_by_test_id("toggle-chat").click()
         expect(page.get_by_test_id("chat-panel")).to_be_visible()
-        check(page, "chat", own_words)
+        check("chat")
         page.get_by_test_id("toggle-chat").click()
 
         page.get_by_test_id("open-settings").click()
         expect(page.get_by_test_id("toggle-sounds")).to_be_visible()
-        check(page, "settings", own_words)
+        check("settings")
         page.get_by_test_id("toggle-debug").click()
         page.keyboard.press("Escape")
         expect(page.get_by_test_id("debug-overlay")).to_be_visible()
-        check(page, "connection details", own_words)
+        check("connection details")
         page.get_by_test_id("debug-close").click()
 
         page.get_by_test_id("report-bug").click()
         expect(page.get_by_test_id("bug-report-dialog")).to_be_visible()
-        check(page, "bug report", own_words)
+        check("bug report")
         page.keyboard.press("Escape")
 
         page.get_by_test_id("leave").click()
@@ -157,15 +191,15 @@ def test_every_visible_string_comes_from_the_labels(wrapped_app: str, browser: B
         expect(page.get_by_test_id("feedback-skip")).to_be_visible()
         page.get_by_test_id("feedback-send").click()  # nothing chosen: an error
         expect(page.get_by_test_id("feedback-error")).to_be_visible()
-        check(page, "feedback", own_words)
+        check("feedback")
         page.locator("#issues-no").click()
         page.get_by_test_id("feedback-send").click()
         expect(page.get_by_test_id("feedback-thanks")).to_be_visible()
-        check(page, "home after feedback", own_words)
+        check("home after feedback")
     finally:
         bob.close()
 
     page.goto(f"{url}/no/such/page")
     expect(page.get_by_test_id("not-found")).to_be_visible()
-    check(page, "404", own_words)
+    check("404")
     context.close()

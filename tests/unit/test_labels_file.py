@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from reflex_meet.components.labels import DEFAULT_LABELS
+from reflex_meet.components.labels import DEFAULT_LABELS, TRANSLATIONS, merge
 from reflex_meet.components.labels_file import (
     LabelsFileError,
     labels_from_environment,
@@ -19,15 +19,39 @@ def write(tmp_path, content) -> str:
 
 
 def test_no_file_means_the_defaults():
-    assert dict(labels_from_environment({})) == dict(DEFAULT_LABELS)
+    labels = labels_from_environment({})
+    assert labels == merge()
+    assert labels.tables["en"] == DEFAULT_LABELS
+    assert labels.language is None
 
 
 def test_a_file_overrides_some_labels(tmp_path):
     path = write(tmp_path, {"join": "Enter", "joined_notice": "{name} is here"})
     labels = labels_from_environment({"MEET_LABELS_FILE": path})
+    # A text for every language: the same everywhere, no lookup needed.
     assert labels["join"] == "Enter"
     assert labels["joined_notice"] == "{name} is here"
-    assert labels["leave"] == DEFAULT_LABELS["leave"]
+    assert labels.text("join", "de") == "Enter"
+    assert labels.text("leave") == DEFAULT_LABELS["leave"]
+    assert labels.text("leave", "de") == TRANSLATIONS["de"]["leave"]
+
+
+def test_a_file_overrides_one_language_or_forces_one(tmp_path):
+    path = write(
+        tmp_path,
+        {"join": "Enter", "de": {"join": "Rein", "left_notice": "{name} ging"}},
+    )
+    labels = labels_from_environment({"MEET_LABELS_FILE": path})
+    assert labels.text("join", "de") == "Rein"
+    assert labels.text("join", "es") == "Enter"
+    assert labels.text("left_notice", "de") == "{name} ging"
+    assert labels.language is None
+
+    path = write(tmp_path, {"language": "es", "es": {"join": "Entrar"}})
+    labels = labels_from_environment({"MEET_LABELS_FILE": path})
+    assert labels.language == "es"
+    assert labels["join"] == "Entrar"
+    assert labels["leave"] == TRANSLATIONS["es"]["leave"]
 
 
 @pytest.mark.parametrize(
@@ -40,6 +64,12 @@ def test_a_file_overrides_some_labels(tmp_path):
         ({"join": "  "}, "'join' must be a non-empty text"),
         ({"joined_notice": "Someone joined"}, "placeholders {name}, not none"),
         ({"joined_notice": "{nom} joined"}, "placeholders {name}, not {nom}"),
+        ({"fr": {"join": "Rejoindre"}}, "unknown label keys: fr"),
+        ({"de": "Rein"}, "'de' must hold an object"),
+        ({"de": {"jion": "Rein"}}, "de: unknown label keys: jion"),
+        ({"es": {"join": ""}}, "es: 'join' must be a non-empty text"),
+        ({"de": {"left_notice": "weg"}}, "de: 'left_notice' must use the placeholders"),
+        ({"language": "fr"}, "'language' must be one of en, de, es, not 'fr'"),
     ],
 )
 def test_a_bad_file_is_refused_with_the_reason(tmp_path, content, says):

@@ -43,3 +43,21 @@ def test_no_hard_coded_colours_in_the_room_components():
     for name in ("chat.jsx", "bug_report.jsx", "stage.jsx"):
         text = (ROOT / "assets" / "meet" / name).read_text()
         assert not re.search(r"[\"']#[0-9a-fA-F]{3,6}[\"']", text), name
+
+
+def test_the_theme_covers_colours_radii_fonts_and_tile_shape():
+    theme = THEME.read_text()
+    defined = set(DEFINED.findall(theme))
+    assert "--meet-font" in defined
+    assert {"--meet-radius", "--meet-radius-small", "--meet-tile-radius"} <= defined
+    assert {"--meet-tile-aspect", "--meet-tile-gap"} <= defined
+    colours = {name for name in defined if re.search(r"-(bg|fg|accent|danger)", name)}
+    assert len(colours) >= 15, sorted(colours)
+    # Tile shape: the tile's corners and the grid's aspect ratio and gap come
+    # from the variables (the grid reads them in the browser).
+    tile_rule = theme[theme.index(".meet-tile {") :]
+    tile_rule = tile_rule[: tile_rule.index("}")]
+    assert "var(--meet-tile-radius)" in tile_rule
+    stage = (ROOT / "assets" / "meet" / "stage.jsx").read_text()
+    assert 'getPropertyValue("--meet-tile-aspect")' in stage
+    assert 'getPropertyValue("--meet-tile-gap")' in stage
