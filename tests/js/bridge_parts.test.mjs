@@ -70,22 +70,23 @@ test("a screen share is published and announced; stopping it closes its track on
 });
 
 test("track ids are announced only once bytes flow", async () => {
-  const made = await fakeEngine();
+  const made = await fakeEngine({ pc: { sending: false } });
   const { engine, pcs } = made;
   const announced = [];
   engine.on("announce", (changes) => announced.push(changes));
-  const starting = engine.start("r");
-  await until(() => pcs.length === 1);
-  pcs[0].sending = false;
-  await starting;
-  await tick(250);
-  assert.deepEqual(announced, []);
-  pcs[0].sending = true;
-  await until(() => announced.length === 1);
-  assert.equal(announced[0]["tracks.audio"], "s1/mic");
-  made.detach();
-  await tick(1);
-  await until(() => !engine.stopping);
+  try {
+    await engine.start("r");
+    await tick(250);
+    assert.deepEqual(announced, []);
+    assert.deepEqual(engine.published, {});
+    pcs[0].sending = true;
+    await until(() => announced.length === 1);
+    assert.equal(announced[0]["tracks.audio"], "s1/mic");
+  } finally {
+    made.detach();
+    await tick(1);
+    await until(() => !engine.stopping);
+  }
 });
 
 test("push-to-talk: published once wanted, the mic only while held", async () => {

@@ -2,6 +2,24 @@
 // unit tests (node --test; no browser). Strict where the bridge relies on
 // order: a negotiation started while another is open throws, like a real
 // RTCPeerConnection refusing a description in the wrong signaling state.
+import { after } from "node:test";
+
+// Every engine made here is silenced when its test file ends, so a failed
+// test (which skipped its own clean-up) fails fast instead of leaving a timer
+// that keeps Node running.
+const engines = [];
+after(() => {
+  for (const engine of engines) {
+    engine.owners.clear();
+    engine.status = "stopped";
+    engine.room = "";
+    engine.generation += 1;
+    engine.monitors.stop();
+    engine.recovery.stop();
+    clearTimeout(engine.subscriber.retryTimer);
+    for (const id of [...engine.replies.keys()]) engine.resolve(id, { status: 0, error: { code: "test_over", description: "" } });
+  }
+});
 
 /** A MediaStreamTrack stand-in. */
 export class FakeTrack {
@@ -272,20 +290,21 @@ export async function until(condition, ms = 2000, what = "a condition") {
  * its transport. Returns the engine, the server, the connections made and
  * the `detach` of its attachment.
  */
-export async function fakeEngine({ answer, delayMs, fail, replyTimeoutMs, attach = true } = {}) {
+export async function fakeEngine({ answer, delayMs, fail, replyTimeoutMs, attach = true, pc: pcFields = {} } = {}) {
   globalThis.window = globalThis;
   const { MediaEngine } = await import("../../assets/meet/media_engine.js");
   const pcs = [];
   const media = fakeMediaDevices({ fail });
   const engine = new MediaEngine({
     createPeerConnection: (config) => {
-      const pc = new FakePeerConnection(config);
+      const pc = Object.assign(new FakePeerConnection(config), pcFields);
       pcs.push(pc);
       return pc;
     },
     media,
   });
   engine.devices.placeholders = fakePlaceholders();
+  engines.push(engine);
   const server = fakeServer(engine, { answer, delayMs });
   const detach = attach ? engine.attach({ send: server.send, replyTimeoutMs }) : null;
   return { engine, server, pcs, media, detach };
