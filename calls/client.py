@@ -43,14 +43,54 @@ from reflex_meet.core import calls_wire, ids
 from reflex_meet.core.calls_wire import AnsweredTrack, TracksAnswer
 
 __all__ = [
+    "BACKOFF_INITIAL_S",
+    "BACKOFF_MAX_S",
+    "MAX_ATTEMPTS",
     "MAX_TRACKS_PER_CALL",
     "CallsClient",
     "check_session_id",
+    "worst_case_s",
 ]
 
 logger = logging.getLogger("meet.calls")
 
 MAX_TRACKS_PER_CALL = calls_wire.MAX_TRACKS_PER_CALL
+
+# The retry policy (the defaults of CallsClient): the app's only retry layer
+# for Calls requests; the browser sends each request once and waits
+# worst_case_s() (see state/media.py reply_budget_ms).
+MAX_ATTEMPTS = 4
+BACKOFF_INITIAL_S = 0.25
+BACKOFF_MAX_S = 10.0
+
+
+def worst_case_s(
+    timeout_s: float,
+    max_attempts: int = MAX_ATTEMPTS,
+    backoff_max: float = BACKOFF_MAX_S,
+) -> float:
+    """The longest a call may take under the retry policy.
+
+    Every attempt times out after ``timeout_s`` and every wait between two is
+    the longest allowed (``backoff_max``, also the cap of ``Retry-After``).
+
+    Args:
+        timeout_s: Seconds one attempt may take (``CALLS_TIMEOUT_S``).
+        max_attempts: Attempts per call, the first included.
+        backoff_max: Upper bound of one wait.
+
+    Returns:
+        ``max_attempts * timeout_s + (max_attempts - 1) * backoff_max``.
+
+    Raises:
+        ValueError: A value out of range.
+    """
+    if isinstance(max_attempts, bool) or not isinstance(max_attempts, int):
+        raise ValueError("max_attempts must be an integer")
+    if max_attempts < 1 or not timeout_s > 0 or backoff_max < 0:
+        raise ValueError("need max_attempts >= 1, timeout_s > 0, backoff_max >= 0")
+    return max_attempts * timeout_s + (max_attempts - 1) * backoff_max
+
 
 _SUFFIX = re.compile(r"[a-z]+(?:/[a-z]+)*")
 _SESSIONLESS_SUFFIXES = frozenset({"sessions/new"})
@@ -156,9 +196,9 @@ class CallsClient:
         config: CallsConfig,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
-        max_attempts: int = 4,
-        backoff_initial: float = 0.25,
-        backoff_max: float = 10.0,
+        max_attempts: int = MAX_ATTEMPTS,
+        backoff_initial: float = BACKOFF_INITIAL_S,
+        backoff_max: float = BACKOFF_MAX_S,
         jitter: float = 0.0,
         sleep: Sleep = asyncio.sleep,
     ) -> None:

@@ -18,7 +18,7 @@ from reflex.event import EventHandler, passthrough_event_spec
 from reflex_meet.browser import shipped
 from reflex_meet.components.labels import merge
 from reflex_meet.components.room_view import RoomView
-from reflex_meet.state.media import MediaState
+from reflex_meet.state.media import MediaState, reply_budget_ms
 from reflex_meet.state.room import RoomState
 from reflex_meet.state.session import SessionState
 
@@ -61,6 +61,9 @@ class MediaBridge(_MediaComponent):
     # server records there with its own and starts a new one when the server
     # has forgotten it (an app restart).
     me: rx.Var[Any]
+    # How long the bridge waits for the answer to one Calls request: the
+    # server's retry budget plus a margin (state.media.reply_budget_ms).
+    reply_timeout_ms: rx.Var[int]
 
     on_calls_request: EventHandler[passthrough_event_spec(dict)]
     on_announce: EventHandler[passthrough_event_spec(dict)]
@@ -128,7 +131,7 @@ def media_bridge(**props: Any) -> rx.Component:
         **props: Overrides of the wiring (``room``, ``mic_enabled``,
             ``camera_enabled``, ``pull_audio``, ``pull_video``,
             ``on_calls_request``, ``on_announce``, ``report_url``,
-            ``report_body``, ``meeting_id``, ``me``).
+            ``report_body``, ``meeting_id``, ``me``, ``reply_timeout_ms``).
 
     Returns:
         The invisible bridge (``data-testid="media-bridge"`` exposes
@@ -151,6 +154,8 @@ def media_bridge(**props: Any) -> rx.Component:
         "report_body": SessionState.beacon_body,
         "meeting_id": RoomState.meeting_id,
         "me": RoomView.me,
+        # Read when the page is compiled (CALLS_TIMEOUT_S of the app's start).
+        "reply_timeout_ms": reply_budget_ms(),
     }
     wiring.update(props)
     return MediaBridge.create(**wiring)

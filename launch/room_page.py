@@ -85,7 +85,7 @@ def calls_api(page: Page, op: str, session_id: str | None, body: dict | None) ->
     return page.evaluate(
         """async ([op, sessionId, body]) => {
             try {
-                return {body: await window.meetMedia.api(op, sessionId, body, {attempts: 1, rateLimitRetries: 0})};
+                return {body: await window.meetMedia.api(op, sessionId, body, {rateLimitWaits: 0})};
             } catch (err) {
                 return {error: {code: err.code, description: err.description, status: err.status}};
             }

@@ -7,6 +7,15 @@ the secret, calls Calls with :class:`calls.client.CallsClient`, and hands the
 answer back to the bridge with ``window.meetMedia.resolve(id, reply)``. The
 reply is ``{status, body}`` or ``{status, error: {code, description}}``.
 
+One retry layer, one budget: the server's CallsClient retries transient
+Calls failures (and waits Calls' ``Retry-After``); the bridge sends each
+request once. Every forward is held to the retry policy's worst case
+(:func:`calls.client.worst_case_s` of ``CALLS_TIMEOUT_S``), and the page waits
+that plus a margin (:func:`reply_budget_ms`, passed to the bridge as
+``reply_timeout_ms``). The only request the bridge sends again is one our own
+rate limit refused (``rate_limited`` with ``retryAfter``: nothing was
+forwarded), after waiting ``retryAfter``.
+
 The handler runs in the background: a slow Calls answer never holds up the
 tab's other events. Nothing here is shared with the room except the session
 id the server records in the roster when it creates a tab's session.
@@ -14,6 +23,7 @@ id the server records in the roster when it creates a tab's session.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -21,20 +31,70 @@ from collections.abc import AsyncIterator
 import reflex as rx
 from reflex.istate.manager.token import BaseStateToken
 
-from reflex_meet.calls.errors import CallsError, CallsInvalidRequestError
+from reflex_meet.calls.client import worst_case_s
+from reflex_meet.calls.config import DEFAULT_TIMEOUT_S
+from reflex_meet.calls.errors import (
+    CallsConfigError,
+    CallsError,
+    CallsInvalidRequestError,
+    CallsTimeout,
+)
 from reflex_meet.core import calls_wire, ids, roster
 from reflex_meet.core.calls_policy import CallsOperation, authorise, room_track_ids
 from reflex_meet.core.problems import Problem
 from reflex_meet.core.roster import User
 from reflex_meet.security import rate_limits
-from reflex_meet.state.calls_backend import calls_client, ice_servers
+from reflex_meet.state.calls_backend import calls_client, calls_config, ice_servers
 from reflex_meet.state.registered_app import registered_app
 from reflex_meet.state.room import RoomState, read_room, room_state_token
 from reflex_meet.state.session import SessionState
 
-__all__ = ["MediaState", "reply_script", "valid_request_id"]
+__all__ = [
+    "REPLY_MARGIN_S",
+    "MediaState",
+    "forward_budget_s",
+    "reply_budget_ms",
+    "reply_script",
+    "valid_request_id",
+]
 
 logger = logging.getLogger("meet.media")
+
+# What the page waits beyond the server's own budget: the trip of the request
+# and of its answer through Reflex (assets/meet/media_logic.js REPLY_MARGIN_MS).
+REPLY_MARGIN_S = 5.0
+
+
+def forward_budget_s(timeout_s: float | None = None) -> float:
+    """The longest the server spends on one forwarded Calls request.
+
+    Args:
+        timeout_s: ``CALLS_TIMEOUT_S``; the configured one when None (the
+            default when the configuration is bad: start-up refuses it anyway).
+
+    Returns:
+        The retry policy's worst case (:func:`calls.client.worst_case_s`).
+    """
+    if timeout_s is None:
+        try:
+            timeout_s = calls_config().timeout_s
+        except CallsConfigError:
+            timeout_s = DEFAULT_TIMEOUT_S
+    return worst_case_s(timeout_s)
+
+
+def reply_budget_ms(timeout_s: float | None = None) -> int:
+    """How long the page waits for the answer to one Calls request, in ms.
+
+    Args:
+        timeout_s: ``CALLS_TIMEOUT_S`` (the configured one when None).
+
+    Returns:
+        :func:`forward_budget_s` plus :data:`REPLY_MARGIN_S`, in ms. With the
+        default 10 s: 4 x 10 + 3 x 10 + 5 = 75 s, the page's default
+        (``DEFAULT_REPLY_TIMEOUT_MS``; tests/unit/test_bridge_budget.py).
+    """
+    return round((forward_budget_s(timeout_s) + REPLY_MARGIN_S) * 1000)
 
 
 def valid_request_id(value: object) -> bool:
@@ -176,11 +236,23 @@ def _new_session_id(reply: dict[str, object]) -> str | None:
 
 
 async def _forward(operation: CallsOperation) -> dict[str, object]:
-    """Make the authorised call; never raises, answers in the reply shape."""
+    """Make the authorised call; never raises, answers in the reply shape.
+
+    Held to :func:`forward_budget_s`, so the page (which waits longer) always
+    gets an answer.
+    """
+    budget = forward_budget_s()
     try:
-        status, body = await calls_client().request(
-            operation.method, operation.path, operation.session_id, operation.body
-        )
+        async with asyncio.timeout(budget):
+            status, body = await calls_client().request(
+                operation.method, operation.path, operation.session_id, operation.body
+            )
+    except TimeoutError:
+        logger.warning("Calls %s took more than %g s", operation.op, budget)
+        problem = CallsTimeout.because(
+            f"The Calls API did not answer within {budget:g} s."
+        ).problem
+        return _error(504, problem)
     except CallsError as failure:
         logger.info(
             "Calls %s failed: %s (%s)",

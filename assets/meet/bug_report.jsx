@@ -16,7 +16,7 @@ export function gatherDiagnostics({ room, meetingId, me, appVersion }) {
     media: media
       ? {
           status: media.status,
-          connection: media.connection,
+          connection: media.connectionState,
           sessionId: media.sessionId,
           published: { ...media.published },
           pulled: [...media.pulled.keys()],

@@ -31,30 +31,36 @@ export function MediaBridge(props) {
   const pullAudio = JSON.stringify(props.pullAudio || []);
   const pullVideo = JSON.stringify(props.pullVideo || []);
 
+  // This component owns the meeting's media while it is mounted (see
+  // MediaEngine.attach): the lobby's bridge hands over to the meeting's in
+  // the same commit, and media stops once no bridge is left.
+  const replyTimeoutMs = props.replyTimeoutMs;
   useEffect(() => {
     if (!engine) return undefined;
-    window.clearTimeout(engine.stopTimer);
-    engine.setTransport((request) => latest.current.onCallsRequest?.(request));
-    engine.onAnnounce = (changes) => latest.current.onAnnounce?.(changes);
-    engine.onDeadTrack = (trackId) => {
-      // Plain HTTP (like the heartbeat): a report costs the room nothing.
-      const { reportUrl, reportBody, meetingId } = latest.current;
-      if (!reportUrl || !reportBody) return;
-      let body;
-      try {
-        body = { ...JSON.parse(reportBody), trackId, meetingId: meetingId || null };
-      } catch (_) {
-        return;
-      }
-      fetch(reportUrl, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body), keepalive: true }).catch(() => {});
-    };
+    const detach = engine.attach({
+      send: (request) => latest.current.onCallsRequest?.(request),
+      replyTimeoutMs: replyTimeoutMs || undefined,
+    });
+    const unsubscribe = [
+      engine.on("announce", (changes) => latest.current.onAnnounce?.(changes)),
+      engine.on("dead_track", ({ trackId }) => {
+        // Plain HTTP (like the heartbeat): a report costs the room nothing.
+        const { reportUrl, reportBody, meetingId } = latest.current;
+        if (!reportUrl || !reportBody) return;
+        let body;
+        try {
+          body = { ...JSON.parse(reportBody), trackId, meetingId: meetingId || null };
+        } catch (_) {
+          return;
+        }
+        fetch(reportUrl, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body), keepalive: true }).catch(() => {});
+      }),
+    ];
     return () => {
-      // The transport stays: closing our tracks after leaving still goes
-      // through the server. Lobby -> meeting unmounts one bridge and mounts the next: keep media
-      // alive unless no bridge comes back (left the room).
-      engine.stopTimer = window.setTimeout(() => engine.stop(), 1500);
+      unsubscribe.forEach((off) => off());
+      detach();
     };
-  }, [engine]);
+  }, [engine, replyTimeoutMs]);
 
   useEffect(() => {
     if (engine && room) engine.start(room);
@@ -109,7 +115,7 @@ export function MediaBridge(props) {
       data-testid="media-bridge"
       data-status={engine.status}
       data-session={engine.sessionId}
-      data-connection={engine.connection}
+      data-connection={engine.connectionState}
       data-pulled={engine.pulled.size}
     />
   );
@@ -244,7 +250,7 @@ export function DeviceSelect({ kind, label, defaultLabel, id }) {
     engine?.refreshDevices().catch(() => {});
   }, [engine]);
   if (!engine) return null;
-  const devices = engine.devices.filter((d) => d.kind === kind);
+  const devices = engine.deviceList.filter((d) => d.kind === kind);
   if (kind === "audiooutput" && !("setSinkId" in HTMLMediaElement.prototype)) return null;
   const current = kind === "audiooutput" ? engine.sinkId || "" : engine.preferred(kind);
   const selectId = id || `meet-device-${kind}`;
@@ -322,18 +328,16 @@ export function MediaToasts({ labels }) {
   latest.current = labels || {};
   useEffect(() => {
     if (!engine) return undefined;
-    engine.onEvent = (kind, detail) => {
+    return engine.on("*", (detail, kind) => {
       const text = latest.current;
       if (kind === "connection_lost") toast.warning(text.connection_lost, { id: "meet-connection" });
       else if (kind === "reconnected") toast.success(text.reconnected, { id: "meet-connection" });
       else if (kind === "unstable") toast.warning(text.unstable_connection, { id: "meet-unstable" });
       else if (kind === "device_error") toast.error(text[`error_${detail.code}`] || text.error_unknown, { id: "meet-device" });
       else if (kind === "media_error") toast.error(fill(text.media_error, detail), { id: "meet-media" });
+      if (kind === "announce") return; // the bridge's business, not the page's
       window.dispatchEvent(new CustomEvent("meet-media-event", { detail: { kind, ...detail } }));
-    };
-    return () => {
-      engine.onEvent = null;
-    };
+    });
   }, [engine]);
   return null;
 }

@@ -149,26 +149,52 @@ export function diffPulls(pulled, wanted, failures = new PullFailures(), now = 0
   return { subscribe, unsubscribe, retryAt };
 }
 
-/** Delays (ms) for retrying a Calls request: 250 ms doubling up to 10 s. */
-export function backoffDelay(attempt, initialMs = 250, maxMs = 10000) {
-  return Math.min(maxMs, initialMs * 2 ** Math.max(0, attempt));
-}
+/**
+ * How long the browser waits for the server's answer to one Calls request.
+ * The server (calls/client.py `CallsClient`) is the only retry layer: it
+ * makes at most 4 attempts of at most CALLS_TIMEOUT_S (10 s) each, waiting at
+ * most 10 s between two (a backoff, or Calls' Retry-After capped at 10 s), and
+ * `state/media.py` holds every forward to that worst case: 4 x 10 + 3 x 10 =
+ * 70 s. The page waits that plus REPLY_MARGIN_MS for the trip through Reflex.
+ * The server passes its own budget to the page (MediaBridge `replyTimeoutMs`,
+ * from `state.media.reply_budget_ms()`); this default is used without one and
+ * tests/unit/test_bridge_budget.py keeps it equal to the server's default.
+ */
+export const REPLY_MARGIN_MS = 5000;
+export const DEFAULT_REPLY_TIMEOUT_MS = 75000;
 
-/** Calls error codes (and HTTP statuses) worth retrying soon (not rate limits). */
-export function isRetryable(status, code) {
-  if (status === 425 || (status >= 500 && status < 600)) return true;
-  return [
-    "retryable_transient_error",
-    "temporarily_unavailable_error",
-    "transport_unavailable_error",
-    "bridge_timeout",
-    "bridge_lost",
-  ].includes(code);
+/**
+ * The server's worst case for one Calls request, in ms: every attempt timing
+ * out and the longest wait between two.
+ * @param {{timeoutS: number, attempts: number, backoffMaxS: number}} policy
+ */
+export function serverWorstCaseMs({ timeoutS, attempts, backoffMaxS }) {
+  for (const [name, value] of Object.entries({ timeoutS, attempts, backoffMaxS })) {
+    if (!Number.isFinite(value) || value < 0) throw new RangeError(`${name} must be a number >= 0, not ${value}`);
+  }
+  if (!Number.isInteger(attempts) || attempts < 1) throw new RangeError(`attempts must be a positive integer, not ${attempts}`);
+  return Math.round((attempts * timeoutS + (attempts - 1) * backoffMaxS) * 1000);
 }
 
 /**
- * How long to wait before sending a rate-limited request again, or null when
- * the reply is not a rate limit. Honours the server's `retryAfter` (seconds,
+ * Replies that leave the outcome unknown: the server never answered (its
+ * worker died with the socket: `bridge_lost`; the page's budget ran out:
+ * `bridge_timeout`) or Calls did not answer the server in time
+ * (`calls_timeout`: the server does not repeat a request that may have been
+ * applied). Calls may or may not have applied it, so the negotiation state
+ * is unknown: never re-sent, the recovery starts over with a new session.
+ */
+export function isOutcomeUnknown(code) {
+  return code === "bridge_timeout" || code === "bridge_lost" || code === "calls_timeout";
+}
+
+/**
+ * How long to wait before sending a request our proxy refused for its rate
+ * limit, or null for any other reply. Only the proxy's own refusal
+ * (`rate_limited`, nothing was forwarded to Calls) is waited here; a 429 of
+ * Calls itself is waited by the server's CallsClient and reaches the page
+ * only once the server gave up (another code, not re-sent). Honours the
+ * proxy's `retryAfter` (seconds,
  * clamped to 0.2-60 s; doubling from 1 s when missing) plus up to 25 % jitter
  * so tabs limited together do not come back together.
  * @param {{status?: number, error?: {code?: string, retryAfter?: number}}} reply
@@ -177,7 +203,7 @@ export function isRetryable(status, code) {
  */
 export function rateLimitDelay(reply, attempt = 0, random = 0) {
   const error = reply && reply.error;
-  if (!error || (reply.status !== 429 && error.code !== "rate_limited")) return null;
+  if (!error || error.code !== "rate_limited") return null;
   const after = Number(error.retryAfter);
   const seconds = Number.isFinite(after) && after > 0 ? after : 2 ** Math.min(attempt, 5);
   const base = Math.min(60000, Math.max(200, seconds * 1000));
@@ -359,6 +385,49 @@ export function shortenForHistory(value, maxSdp = 200) {
     }
   }
   return out;
+}
+
+/**
+ * Listeners per event name: `on(name, fn)` returns the unsubscribe; every
+ * listener of an event is called with its detail (a listener of "*" with the
+ * detail and the event's name). A listener that throws does not stop the
+ * others.
+ */
+export class Emitter {
+  constructor() {
+    this.listeners = new Map(); // name -> Set<fn>
+  }
+
+  on(name, fn) {
+    if (typeof name !== "string" || !name) throw new TypeError("an event name is a non-empty string");
+    if (typeof fn !== "function") throw new TypeError(`a listener of "${name}" must be a function`);
+    if (!this.listeners.has(name)) this.listeners.set(name, new Set());
+    // Wrapped: the same function subscribed twice is two subscriptions.
+    const entry = (detail, kind) => fn(detail, kind);
+    this.listeners.get(name).add(entry);
+    let subscribed = true;
+    return () => {
+      if (!subscribed) return;
+      subscribed = false;
+      this.listeners.get(name)?.delete(entry);
+    };
+  }
+
+  count(name) {
+    return this.listeners.get(name)?.size || 0;
+  }
+
+  emit(name, detail = {}) {
+    for (const key of [name, "*"]) {
+      for (const listener of [...(this.listeners.get(key) || [])]) {
+        try {
+          listener(detail, name);
+        } catch (err) {
+          globalThis.console?.error?.(`a listener of "${name}" failed`, err);
+        }
+      }
+    }
+  }
 }
 
 /** A serial queue: every task starts after the previous one settled. */

@@ -1,142 +1,222 @@
-// The media engine's one retry layer (MediaEngine.api), run in Node with a
-// fake transport standing in for the server (run by tests/unit/test_js_logic.py).
+// The engine facade: attach/detach lifecycle (no timer), events with several
+// listeners (run by tests/unit/test_js_logic.py).
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
+import { fakeEngine, ops, tick, until } from "./fake_webrtc.mjs";
+
 globalThis.window = globalThis;
-const { MediaEngine } = await import("../../assets/meet/media_engine.js");
+const { Emitter } = await import("../../assets/meet/media_logic.js");
 
-/** An engine whose server answers with `replies` in order (then 200 {}). */
-function engineAnswering(replies) {
-  const engine = new MediaEngine();
-  const sent = [];
-  engine.setTransport((request) => {
-    sent.push({ ...request, at: Date.now() });
-    const reply = replies.shift() || { status: 200, body: {} };
-    setTimeout(() => engine.resolve(request.id, reply), 1);
+const settled = (engine) => until(() => !engine.stopping, 2000, "the stop");
+
+test("attach and start: one session, mic and camera published, announced to every listener", async () => {
+  const { engine, server, pcs, detach } = await fakeEngine();
+  const first = [];
+  const second = [];
+  engine.on("announce", (changes) => first.push(changes));
+  engine.on("announce", (changes) => second.push(changes));
+  await engine.start("r");
+  assert.equal(engine.status, "ready");
+  await until(() => first.length === 1, 2000, "the announcement");
+  assert.deepEqual(first, second);
+  assert.equal(first[0]["tracks.audio"], "s1/mic");
+  assert.equal(first[0]["tracks.video"], "s1/camera");
+  assert.deepEqual(ops(server.sent), ["sessions/new", "tracks/new"]);
+  assert.equal(pcs.length, 1);
+  assert.deepEqual(engine.published, { mic: "s1/mic", camera: "s1/camera" });
+  detach();
+  await tick(1);
+  await settled(engine);
+});
+
+test("the last detach stops media: tracks closed on Calls, connection and devices stopped", async () => {
+  const { engine, server, pcs, media, detach } = await fakeEngine();
+  await engine.start("r");
+  await until(() => engine.published.camera);
+  detach();
+  assert.equal(engine.status, "ready"); // not at once: an owner may come back in this commit
+  await tick(1);
+  await settled(engine);
+  assert.equal(engine.status, "stopped");
+  const close = server.sent.find((r) => r.op === "tracks/close");
+  assert.equal(close.body.tracks.length, 2);
+  assert.ok(pcs[0].closed);
+  assert.ok(media.opened.every((track) => track.readyState === "ended"));
+  assert.equal(engine.room, "");
+  assert.equal(engine.monitors.running, false);
+});
+
+test("detach is idempotent: a second call does not take another owner's place", async () => {
+  const { engine, server, detach } = await fakeEngine();
+  const other = engine.attach({ send: server.send });
+  await engine.start("r");
+  detach();
+  detach();
+  await tick(5);
+  assert.equal(engine.status, "ready");
+  assert.ok(engine.attached);
+  other();
+  other();
+  await tick(1);
+  await settled(engine);
+  assert.equal(engine.status, "stopped");
+});
+
+test("StrictMode's mount, unmount, mount: one session, nothing stopped", async () => {
+  const { engine, server, pcs } = await fakeEngine({ attach: false });
+  let detach = engine.attach({ send: server.send });
+  const starting = engine.start("r");
+  detach(); // StrictMode unmounts ...
+  detach = engine.attach({ send: server.send }); // ... and mounts again, in the same flush
+  engine.start("r");
+  await starting;
+  await tick(5);
+  assert.equal(engine.status, "ready");
+  assert.equal(server.sent.filter((r) => r.op === "sessions/new").length, 1);
+  assert.equal(pcs.length, 1);
+  assert.ok(!pcs[0].closed);
+  detach();
+  await tick(1);
+  await settled(engine);
+});
+
+test("lobby -> meeting: the meeting's bridge takes over the lobby's media", async () => {
+  const { engine, server, pcs, detach: lobby } = await fakeEngine();
+  await engine.start("r");
+  await until(() => engine.published.camera);
+  const mic = engine.micTrack;
+  const meetingServer = [];
+  lobby();
+  const meeting = engine.attach({
+    send: (request) => {
+      meetingServer.push(request.op);
+      server.send(request);
+    },
   });
-  return { engine, sent };
-}
-
-const limited = (retryAfter) => ({
-  status: 429,
-  error: { code: "rate_limited", description: "Too many requests.", retryAfter },
+  await engine.start("r");
+  await tick(5);
+  assert.equal(engine.status, "ready");
+  assert.equal(engine.micTrack, mic);
+  assert.equal(mic.readyState, "live");
+  assert.equal(pcs.length, 1);
+  // The new owner's transport carries what follows.
+  engine.want(["p1/mic"], []);
+  await until(() => engine.pulled.size === 1);
+  assert.deepEqual(meetingServer, ["tracks/new", "renegotiate"]);
+  meeting();
+  await tick(1);
+  await settled(engine);
 });
 
-test("a rate-limited request waits retryAfter and is sent again, unchanged", async () => {
-  const { engine, sent } = engineAnswering([limited(0.3), { status: 200, body: { ok: 1 } }]);
-  const body = { tracks: [{ location: "remote", sessionId: "s", trackName: "mic" }] };
-  assert.deepEqual(await engine.api("tracks/new", "own", body), { ok: 1 });
-  assert.equal(sent.length, 2);
-  assert.deepEqual([sent[1].op, sent[1].sessionId, sent[1].body], ["tracks/new", "own", body]);
-  const waited = sent[1].at - sent[0].at;
-  assert.ok(waited >= 290, waited); // never sooner than the server asked
+test("attached again after leaving: a new session with devices opened afresh", async () => {
+  const { engine, server, detach } = await fakeEngine();
+  await engine.start("r");
+  detach();
+  await tick(1);
+  await settled(engine);
+  const again = engine.attach({ send: server.send });
+  await engine.start("r");
+  assert.equal(engine.status, "ready");
+  assert.equal(engine.sessionId, "s2");
+  assert.equal(engine.micTrack.readyState, "live");
+  again();
+  await tick(1);
+  await settled(engine);
 });
 
-test("rate limits are not retried for ever, and not like transient failures", async () => {
-  const { engine, sent } = engineAnswering([limited(0.2), limited(0.2), limited(0.2)]);
-  await assert.rejects(
-    engine.api("session", "own", null, { rateLimitRetries: 2 }),
-    (err) => err.code === "rate_limited" && err.status === 429,
-  );
-  assert.equal(sent.length, 3);
+test("joining again while the stop is still closing tracks waits for it", async () => {
+  const { engine, server, detach } = await fakeEngine({ delayMs: 20 });
+  await engine.start("r");
+  await until(() => engine.published.camera);
+  detach();
+  await tick(1);
+  assert.ok(engine.stopping);
+  const again = engine.attach({ send: server.send });
+  await engine.start("r");
+  assert.equal(engine.status, "ready");
+  assert.equal(engine.sessionId, "s2");
+  assert.equal(engine.micTrack.readyState, "live"); // not stopped by the old stop
+  again();
+  await tick(1);
+  await settled(engine);
 });
 
-test("a refusal saying our session is gone starts one recovery; an old session's does not", async () => {
-  const { engine } = engineAnswering([
-    { status: 403, error: { code: "no_session", description: "Create a media session first." } },
-    { status: 410, error: { code: "session_error", description: "closed" } },
-  ]);
-  const asked = [];
-  engine.requestRecovery = () => asked.push(engine.sessionId);
-  engine.status = "ready";
-  engine.room = "r";
-  engine.sessionId = "current";
-  await assert.rejects(engine.api("tracks/close", "current", { tracks: [{ mid: "0" }] }));
-  await assert.rejects(engine.api("tracks/close", "old", { tracks: [{ mid: "0" }] }));
-  assert.deepEqual(asked, ["current"]);
+test("a change of room stops the old room's media first", async () => {
+  const { engine, server, detach } = await fakeEngine();
+  await engine.start("a");
+  await engine.start("b");
+  assert.equal(engine.room, "b");
+  assert.equal(engine.sessionId, "s2");
+  assert.ok(server.sent.some((r) => r.op === "tracks/close" && r.sessionId === "s1"));
+  await assert.rejects(engine.start(""), TypeError);
+  detach();
+  await tick(1);
+  await settled(engine);
 });
 
-test("transient failures are retried with backoff, refusals are not", async () => {
-  const { engine, sent } = engineAnswering([
-    { status: 503, error: { code: "backend_error", description: "" } },
-    { status: 200, body: { fine: true } },
-    { status: 403, error: { code: "track_not_in_room", description: "" } },
-  ]);
-  assert.deepEqual(await engine.api("session", "own", null), { fine: true });
-  await assert.rejects(engine.api("session", "own", null), (err) => err.code === "track_not_in_room");
-  assert.equal(sent.length, 3);
+// ---- events ------------------------------------------------------------------------
+
+test("several listeners per event; unsubscribe; '*' hears every event with its name", async () => {
+  const { engine, detach } = await fakeEngine();
+  const a = [];
+  const b = [];
+  const all = [];
+  const offA = engine.on("device_error", (detail) => a.push(detail.code));
+  engine.on("device_error", (detail) => b.push(detail.code));
+  engine.on("*", (detail, kind) => all.push(kind));
+  engine.emit("device_error", { code: "device_busy" });
+  offA();
+  offA();
+  engine.emit("device_error", { code: "no_device" });
+  engine.emit("unstable");
+  assert.deepEqual(a, ["device_busy"]);
+  assert.deepEqual(b, ["device_busy", "no_device"]);
+  assert.deepEqual(all, ["device_error", "device_error", "unstable"]);
+  assert.throws(() => engine.on("no_such_event", () => {}), RangeError);
+  assert.throws(() => engine.on("announce", "not a function"), TypeError);
+  detach();
+  await tick(1);
+  await settled(engine);
 });
 
-// ---- Reflex's socket drops (a worker died) and comes back ----------------------
-
-const { watchReflexSocket } = await import("../../assets/meet/reflex_socket.js");
-
-/** An engine whose server never answers the first request, then answers 200. */
-function engineLosingTheFirst() {
-  const engine = new MediaEngine();
-  engine.lostAfterReconnectMs = 50;
-  const sent = [];
-  engine.setTransport((request) => {
-    sent.push(request);
-    if (sent.length > 1) setTimeout(() => engine.resolve(request.id, { status: 200, body: { n: sent.length } }), 1);
-  });
-  return { engine, sent };
-}
-
-test("a request sent before the socket dropped, unanswered after it is back, is sent again", async () => {
-  const { engine, sent } = engineLosingTheFirst();
-  const started = Date.now();
-  const answer = engine.api("tracks/new", "own", { tracks: [] });
-  await new Promise((resolve) => setTimeout(resolve, 5));
-  engine.socketDropped();
-  engine.socketConnected();
-  assert.deepEqual(await answer, { n: 2 });
-  assert.equal(sent.length, 2);
-  assert.deepEqual([sent[1].op, sent[1].sessionId], ["tracks/new", "own"]);
-  assert.ok(Date.now() - started < 5000); // not the 20 s reply timeout
-  assert.equal(engine.history.filter((e) => e.error?.code === "bridge_lost").length, 1);
+test("a listener that throws does not keep the others from hearing", () => {
+  const emitter = new Emitter();
+  const heard = [];
+  const errors = console.error;
+  console.error = () => {};
+  try {
+    emitter.on("x", () => {
+      throw new Error("boom");
+    });
+    emitter.on("x", (detail) => heard.push(detail));
+    const fn = (detail) => heard.push(detail);
+    const off1 = emitter.on("x", fn);
+    emitter.on("x", fn); // the same function twice: two subscriptions
+    emitter.emit("x", 1);
+    off1();
+    emitter.emit("x", 2);
+  } finally {
+    console.error = errors;
+  }
+  assert.deepEqual(heard, [1, 1, 1, 2, 2]);
+  assert.equal(emitter.count("x"), 3);
+  assert.equal(emitter.count("y"), 0);
 });
 
-test("an answer arriving after the socket is back is taken; nothing is sent twice", async () => {
-  const engine = new MediaEngine();
-  engine.lostAfterReconnectMs = 100;
-  const sent = [];
-  engine.setTransport((request) => sent.push(request));
-  const answer = engine.api("tracks/new", "own", { tracks: [] });
-  await new Promise((resolve) => setTimeout(resolve, 5));
-  engine.socketDropped();
-  engine.socketConnected();
-  setTimeout(() => engine.resolve(sent[0].id, { status: 200, body: { late: true } }), 20);
-  assert.deepEqual(await answer, { late: true });
-  await new Promise((resolve) => setTimeout(resolve, 150));
-  assert.equal(sent.length, 1);
-});
-
-test("requests made after the drop are not given up when the socket comes back", async () => {
-  const engine = new MediaEngine();
-  engine.lostAfterReconnectMs = 10;
-  const sent = [];
-  engine.setTransport((request) => sent.push(request));
-  engine.socketDropped();
-  const answer = engine.api("tracks/new", "own", { tracks: [] });
-  engine.socketConnected();
-  await new Promise((resolve) => setTimeout(resolve, 60));
-  assert.equal(sent.length, 1);
-  engine.resolve(sent[0].id, { status: 200, body: { ok: 1 } });
-  assert.deepEqual(await answer, { ok: 1 });
-});
-
-test("the socket watch chains onto hooks installed before it", () => {
-  const seen = [];
-  globalThis.__reflex_otel = {
-    onSocketDisconnect: (reason) => seen.push(`earlier drop ${reason}`),
-    onEventSend: () => {},
-  };
-  watchReflexSocket({ onDrop: (reason) => seen.push(`drop ${reason}`), onConnect: () => seen.push("connect") });
-  globalThis.__reflex_otel.onSocketDisconnect("transport close");
-  globalThis.__reflex_otel.onSocketConnect();
-  assert.deepEqual(seen, ["earlier drop transport close", "drop transport close", "connect"]);
-  assert.equal(typeof globalThis.__reflex_otel.onEventSend, "function");
-  delete globalThis.__reflex_otel;
+test("the store: every change reaches every subscriber, unsubscribe works", async () => {
+  const { engine, detach } = await fakeEngine();
+  let one = 0;
+  let two = 0;
+  const off = engine.subscribe(() => (one += 1));
+  engine.subscribe(() => (two += 1));
+  const before = engine.getVersion();
+  engine.changed();
+  off();
+  engine.changed();
+  assert.equal(engine.getVersion(), before + 2);
+  assert.deepEqual([one, two], [1, 2]);
+  detach();
+  await tick(1);
+  await settled(engine);
 });

@@ -8,13 +8,12 @@ import {
   SerialQueue,
   SessionWatch,
   SpeakingDetector,
-  backoffDelay,
   chooseDevice,
   classifyMediaError,
   connectionQuality,
   diffPulls,
   disconnectAction,
-  isRetryable,
+  isOutcomeUnknown,
   isSessionLost,
   parseTrackId,
   rateLimitDelay,
@@ -70,19 +69,9 @@ test("a successful pull clears the failures of that track", () => {
   assert.deepEqual(diffPulls([], ["s/mic"], failures, 1).subscribe, ["s/mic"]);
 });
 
-test("backoff doubles from 250 ms up to 10 s", () => {
-  assert.deepEqual([0, 1, 2, 3, 10].map((n) => backoffDelay(n)), [250, 500, 1000, 2000, 10000]);
-});
-
-test("retryable failures (rate limits are not retried like these)", () => {
-  assert.ok(isRetryable(425, "session_error"));
-  assert.ok(isRetryable(503, "backend_error"));
-  assert.ok(isRetryable(200, "retryable_transient_error"));
-  assert.ok(isRetryable(0, "bridge_timeout"));
-  assert.ok(isRetryable(0, "bridge_lost"));
-  assert.ok(!isRetryable(406, "session_error"));
-  assert.ok(!isRetryable(403, "not_your_session"));
-  assert.ok(!isRetryable(429, "rate_limited"));
+test("outcomes the page cannot know: no answer, or Calls did not answer the server in time", () => {
+  for (const code of ["bridge_timeout", "bridge_lost", "calls_timeout"]) assert.ok(isOutcomeUnknown(code), code);
+  for (const code of ["backend_error", "rate_limited", "no_session", "invalid_params", undefined]) assert.ok(!isOutcomeUnknown(code), code);
 });
 
 test("a rate limit waits retryAfter plus up to 25 % jitter", () => {
@@ -93,9 +82,12 @@ test("a rate limit waits retryAfter plus up to 25 % jitter", () => {
   // Missing or absurd retryAfter: doubling from 1 s, clamped.
   const bare = { status: 429, error: { code: "rate_limited" } };
   assert.deepEqual([0, 1, 2, 9].map((n) => rateLimitDelay(bare, n, 0)), [1000, 2000, 4000, 32000]);
-  assert.equal(rateLimitDelay({ status: 429, error: { retryAfter: 1e9 } }, 0, 0), 60000);
-  assert.equal(rateLimitDelay({ status: 429, error: { retryAfter: 0.01 } }, 0, 0), 200);
-  assert.equal(rateLimitDelay({ status: 429, error: { retryAfter: "soon" } }, 1, 0), 2000);
+  const proxy = (retryAfter) => ({ status: 429, error: { code: "rate_limited", retryAfter } });
+  assert.equal(rateLimitDelay(proxy(1e9), 0, 0), 60000);
+  assert.equal(rateLimitDelay(proxy(0.01), 0, 0), 200);
+  assert.equal(rateLimitDelay(proxy("soon"), 1, 0), 2000);
+  // Calls' own 429, passed on once the server gave up: waited by the server, not here.
+  assert.equal(rateLimitDelay({ status: 429, error: { code: "http_429", retryAfter: 3 } }, 0, 0), null);
   // Not a rate limit.
   assert.equal(rateLimitDelay({ status: 503, error: { code: "backend_error" } }, 0, 0), null);
   assert.equal(rateLimitDelay({ status: 200, body: {} }, 0, 0), null);

@@ -137,11 +137,12 @@ class FakePc {
 function engineWithCalls({ refuse = () => null, perTrack = () => null } = {}) {
   const engine = new MediaEngine();
   const pc = new FakePc();
-  Object.assign(engine, { pc, sessionId: "own", status: "ready", room: "r" });
-  engine.requestRecovery = () => {};
+  Object.assign(engine.connection, { pc, sessionId: "own" });
+  Object.assign(engine, { status: "ready", room: "r" });
+  engine.recovery.request = () => {};
   const sent = [];
   let nextMid = 100;
-  engine.setTransport((request) => {
+  engine.connection.setTransport((request) => {
     const index = sent.length;
     sent.push(request);
     const tracks = request.body?.tracks || [];
@@ -172,7 +173,7 @@ function engineWithCalls({ refuse = () => null, perTrack = () => null } = {}) {
   });
   const done = () => {
     engine.generation += 1; // a pending retry timer does nothing any more
-    clearTimeout(engine.retryTimer);
+    clearTimeout(engine.subscriber.retryTimer);
   };
   return { engine, pc, sent, done };
 }
@@ -184,7 +185,7 @@ const refused = (code = "invalid_params") => ({ status: 403, error: { code, desc
 test("a pull of 73 tracks: three requests under the limit, each renegotiated before the next", async () => {
   const { engine, pc, sent, done } = engineWithCalls();
   const wanted = ids(73);
-  await engine.pull(wanted);
+  await engine.subscriber.pull(wanted);
   assert.deepEqual(sizes(sent, "tracks/new"), [LIMIT, LIMIT, 73 - 2 * LIMIT]);
   assert.deepEqual(
     sent.map((r) => r.op),
@@ -206,7 +207,7 @@ test("a chunk refused as a whole backs off alone; the chunks after it are still 
   });
   const wanted = ids(2 * LIMIT + 5);
   const before = Date.now();
-  await assert.rejects(engine.pull(wanted), (err) => err.code === "invalid_params");
+  await assert.rejects(engine.subscriber.pull(wanted), (err) => err.code === "invalid_params");
   assert.deepEqual(sizes(sent, "tracks/new"), [LIMIT, LIMIT, 5]);
   const lost = wanted.slice(LIMIT, 2 * LIMIT);
   assert.deepEqual([...engine.pulled.keys()], [...wanted.slice(0, LIMIT), ...wanted.slice(2 * LIMIT)]);
@@ -217,9 +218,9 @@ test("a chunk refused as a whole backs off alone; the chunks after it are still 
 
 test("tracks failing inside a chunk back off; the rest of the chunk is pulled", async () => {
   const { engine, done } = engineWithCalls({ perTrack: (id) => (id === "p3/mic" || id === "p40/mic" ? "not_found_track_error" : null) });
-  await engine.pull(ids(45));
+  await engine.subscriber.pull(ids(45));
   assert.equal(engine.pulled.size, 43);
-  assert.deepEqual([...engine.failedPulls.entries.keys()], ["p3/mic", "p40/mic"]);
+  assert.deepEqual([...engine.subscriber.failedPulls.entries.keys()], ["p3/mic", "p40/mic"]);
   done();
 });
 
@@ -228,14 +229,14 @@ test("a failed renegotiation gives its chunk's tracks back (closed, backing off)
     refuse: (request, index) => (request.op === "renegotiate" && index === 1 ? refused("invalid_session_description") : null),
   });
   const wanted = ids(LIMIT + 4);
-  await assert.rejects(engine.pull(wanted), (err) => err.code === "invalid_session_description");
+  await assert.rejects(engine.subscriber.pull(wanted), (err) => err.code === "invalid_session_description");
   assert.deepEqual(
     sent.map((r) => r.op),
     ["tracks/new", "renegotiate", "tracks/close", "tracks/new", "renegotiate"],
   );
   assert.equal(sent[2].body.tracks.length, LIMIT);
   assert.deepEqual([...engine.pulled.keys()], wanted.slice(LIMIT));
-  assert.deepEqual([...engine.failedPulls.entries.keys()], wanted.slice(0, LIMIT));
+  assert.deepEqual([...engine.subscriber.failedPulls.entries.keys()], wanted.slice(0, LIMIT));
   assert.equal(engine.midToTrack.size, 4);
   assert.equal(pc.transceivers.length, 4); // the abandoned ones are gone
   assert.equal(pc.signalingState, "stable");
@@ -244,7 +245,7 @@ test("a failed renegotiation gives its chunk's tracks back (closed, backing off)
 
 test("a lost session stops the pull at once: no request after the refused one", async () => {
   const { engine, sent, done } = engineWithCalls({ refuse: (request) => (request.op === "tracks/new" ? refused("no_session") : null) });
-  await assert.rejects(engine.pull(ids(3 * LIMIT)), (err) => err.code === "no_session");
+  await assert.rejects(engine.subscriber.pull(ids(3 * LIMIT)), (err) => err.code === "no_session");
   assert.equal(sent.length, 1);
   done();
 });
@@ -254,11 +255,11 @@ test("closing 40 transceivers: two requests, each with an offer stopping only it
   pc.transceivers = Array.from({ length: 40 }, (_, i) => new FakeTransceiver(String(i)));
   const stoppedWhenSent = [];
   const transport = engine.transport;
-  engine.setTransport((request) => {
+  engine.connection.setTransport((request) => {
     stoppedWhenSent.push(pc.transceivers.filter((t) => t.stopped).length);
     transport(request);
   });
-  await engine.closeMids([...pc.transceivers]);
+  await engine.connection.closeTransceivers([...pc.transceivers]);
   assert.deepEqual(sizes(sent, "tracks/close"), [LIMIT, 40 - LIMIT]);
   assert.deepEqual(stoppedWhenSent, [LIMIT, 40 - LIMIT]);
   assert.deepEqual(sent[1].body.tracks.map((t) => t.mid), Array.from({ length: 40 - LIMIT }, (_, i) => String(LIMIT + i)));
@@ -271,7 +272,7 @@ test("closing 40 transceivers: two requests, each with an offer stopping only it
 test("a failed close chunk rolls back and does not keep the next chunk from closing", async () => {
   const { engine, pc, sent, done } = engineWithCalls({ refuse: (request, index) => (index === 0 ? refused("close_track_error") : null) });
   pc.transceivers = Array.from({ length: LIMIT + 3 }, (_, i) => new FakeTransceiver(String(i)));
-  await assert.rejects(engine.closeMids([...pc.transceivers]), (err) => err.code === "close_track_error");
+  await assert.rejects(engine.connection.closeTransceivers([...pc.transceivers]), (err) => err.code === "close_track_error");
   assert.deepEqual(sizes(sent, "tracks/close"), [LIMIT, 3]);
   assert.deepEqual(pc.log, ["local offer", "local rollback", "local offer", "remote answer"]);
   assert.equal(pc.signalingState, "stable");
@@ -282,20 +283,20 @@ test("reconcile: a newcomer in a room of 50 pulls 49 audio and 9 video, then dro
   const { engine, sent, done } = engineWithCalls();
   const audio = ids(49, "a");
   const video = ids(9, "v");
-  engine.wantedAudio = new Set(audio);
-  engine.wantedVideo = new Set(video);
-  await engine.reconcileNow();
+  engine.subscriber.wantedAudio = new Set(audio);
+  engine.subscriber.wantedVideo = new Set(video);
+  await engine.subscriber.reconcileNow();
   assert.equal(engine.pulled.size, 58);
   assert.deepEqual(sizes(sent, "tracks/new"), [LIMIT, 58 - LIMIT]);
-  engine.wantedAudio = new Set(audio.slice(20));
+  engine.subscriber.wantedAudio = new Set(audio.slice(20));
   sent.length = 0;
-  await engine.reconcileNow();
+  await engine.subscriber.reconcileNow();
   assert.deepEqual(sizes(sent, "tracks/close"), [20]);
   assert.equal(engine.pulled.size, 38);
-  engine.wantedAudio = new Set();
-  engine.wantedVideo = new Set();
+  engine.subscriber.wantedAudio = new Set();
+  engine.subscriber.wantedVideo = new Set();
   sent.length = 0;
-  await engine.reconcileNow();
+  await engine.subscriber.reconcileNow();
   assert.deepEqual(sizes(sent, "tracks/close"), [LIMIT, 38 - LIMIT]);
   assert.equal(engine.pulled.size, 0);
   assert.ok(sent.every((r) => (r.body?.tracks?.length || 0) <= LIMIT));
@@ -304,10 +305,10 @@ test("reconcile: a newcomer in a room of 50 pulls 49 audio and 9 video, then dro
 
 test("a failed close does not keep the newcomers' tracks from being pulled", async () => {
   const { engine, sent, done } = engineWithCalls({ refuse: (request) => (request.op === "tracks/close" ? refused("close_track_error") : null) });
-  engine.wantedAudio = new Set(ids(3, "a"));
-  await engine.reconcileNow();
-  engine.wantedAudio = new Set(ids(3, "b"));
-  await assert.rejects(engine.reconcileNow(), (err) => err.code === "close_track_error");
+  engine.subscriber.wantedAudio = new Set(ids(3, "a"));
+  await engine.subscriber.reconcileNow();
+  engine.subscriber.wantedAudio = new Set(ids(3, "b"));
+  await assert.rejects(engine.subscriber.reconcileNow(), (err) => err.code === "close_track_error");
   assert.deepEqual([...engine.pulled.keys()], ids(3, "b"));
   assert.ok(sent.some((r) => r.op === "tracks/new" && r.body.tracks[0].sessionId === "b0"));
   done();
