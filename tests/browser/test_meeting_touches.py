@@ -154,14 +154,17 @@ def test_joining_a_meeting_of_more_than_five_starts_muted(
         "aria-pressed", "false"
     )
     expect(newcomer.get_by_text("You joined muted")).to_be_visible()
-    zoe = next(u for u in crowd[0].users() if u.get("name") == "Zoe")
+
+    # The others hear of Zoe through the room's log: wait for her entry.
+    def zoe_for_the_others() -> dict | None:
+        return next((u for u in crowd[0].users() if u.get("name") == "Zoe"), None)
+
     crowd[0].wait_for(
         lambda: (
-            not next(u for u in crowd[0].users() if u["id"] == zoe["id"])["tracks"][
-                "audioEnabled"
-            ]
+            (zoe := zoe_for_the_others()) is not None
+            and not zoe["tracks"]["audioEnabled"]
         ),
-        what="Zoe muted for the others",
+        what="Zoe in the room and muted for the others",
     )
     # Unmuting is the person's choice, as ever.
     newcomer.get_by_test_id("toggle-mic").click()

@@ -14,6 +14,7 @@ import httpx
 
 from launch.raw_client import ROOM, run_async
 from launch.servers import ROOT
+from reflex_meet.security import rate_limits
 from tests.browser.attack.conftest import (
     http_client,
     room_changes,
@@ -109,15 +110,17 @@ def test_heartbeats_for_made_up_rooms_create_no_state(
     mark = ada.mark()
 
     async def flood() -> list[int]:
-        # Spread over many source addresses, so the per-address rate limit
-        # does not answer first: every request must reach the key check.
+        # Spread over so many source addresses that none sends more than the
+        # per-address limit (PRESENCE_UNPROVEN, 20 a second) in all, however
+        # fast the server answers: every request must reach the key check.
+        per_address = rate_limits.PRESENCE_UNPROVEN.amount
         clients = [
             httpx.AsyncClient(
                 base_url=url,
                 timeout=30,
                 transport=httpx.AsyncHTTPTransport(local_address=source_address()),
             )
-            for _ in range(50)
+            for _ in range(-(-MADE_UP_ROOMS // per_address))
         ]
         gate = asyncio.Semaphore(32)
 
