@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -240,6 +241,57 @@ def redis_server(workdir: Path) -> Iterator[str]:
         stop_group(proc)
 
 
+def start_announcing(
+    args: list[str],
+    log: Path,
+    *,
+    env: dict[str, str] | None = None,
+    timeout: float = 20.0,
+    what: str = "the server",
+) -> tuple[subprocess.Popen, str]:
+    """Start a server that prints ``… listening on URL`` once ready.
+
+    It runs in a process group of its own (stop it with :func:`stop_group`),
+    its stderr goes to ``log``.
+
+    Args:
+        args: Its command line.
+        log: Where its stderr goes.
+        env: Its environment (default: this one's).
+        timeout: Longest wait for the line.
+        what: Its name in the error.
+
+    Returns:
+        The process and the URL it announced.
+
+    Raises:
+        RuntimeError: No such line in time (the process is stopped).
+    """
+    with log.open("wb") as stderr:
+        proc = subprocess.Popen(
+            args,
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            start_new_session=True,
+            text=True,
+        )
+    line: list[str] = []
+    reader = threading.Thread(
+        target=lambda: line.append(proc.stdout.readline()),  # type: ignore[union-attr]
+        daemon=True,
+    )
+    reader.start()
+    reader.join(timeout)
+    match = re.search(r" listening on (http://\S+)", line[0]) if line else None
+    if not match:
+        stop_group(proc)
+        tail = log.read_text(errors="replace")[-3000:]
+        raise RuntimeError(f"{what} did not start: {line!r}\n{tail}")
+    return proc, match.group(1)
+
+
 @contextlib.contextmanager
 def calls_standin(log: Path, **options: str) -> Iterator[dict[str, str]]:
     """Run the local Calls stand-in (``python -m reflex_meet.sfu``) on a free port.
@@ -269,30 +321,13 @@ def calls_standin(log: Path, **options: str) -> Iterator[dict[str, str]]:
     ]
     for name, value in options.items():
         args += [f"--{name.replace('_', '-')}", value]
-    handle = log.open("w")
-    proc = subprocess.Popen(
-        args,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=handle,
-        text=True,
-        start_new_session=True,
-    )
+    proc, url = start_announcing(args, log, what="the Calls stand-in")
     try:
-        line = proc.stdout.readline() if proc.stdout else ""
-        match = re.search(r"listening on (http://127\.0\.0\.1:\d+/v1)", line)
-        if not match:
-            stop_group(proc)
-            raise RuntimeError(f"stand-in did not start: {line!r}\n{log.read_text()}")
-        yield {
-            "url": match.group(1),
-            "app_id": "local",
-            "secret": secret,
-            "pid": str(proc.pid),
-        }
+        yield {"url": url, "app_id": "local", "secret": secret, "pid": str(proc.pid)}
     finally:
         stop_group(proc)
-        handle.close()
+        if proc.stdout is not None:
+            proc.stdout.close()
 
 
 def standin_env(standin: dict[str, str]) -> dict[str, str]:

@@ -158,9 +158,10 @@ async def embedded_standin(
             str(port),
             "--app-id",
             config.app_id,
-            # One argument: a secret may start with "-".
-            f"--app-secret={config.app_secret}",
         ],
+        # The secret through the environment, not the command line that
+        # every local user can read (ps).
+        env={**os.environ, "SFU_APP_SECRET": config.app_secret},
         stdout=subprocess.PIPE,
         text=True,
         start_new_session=True,

@@ -3,23 +3,12 @@
 // the server to feed that track to the AI; releasing (200 ms debounce) swaps
 // silence back and gives control back. Who may talk is decided by the server;
 // the button only mirrors RoomState.ai.
-import { useEffect, useRef, useSyncExternalStore } from "react";
+import { useEffect, useRef } from "react";
 import { PTT_TRACK, PushToTalk, isTalkKey, talkButtonState } from "./ai_logic.js";
+import { useEngine } from "./media.jsx";
 import { mediaEngine } from "./media_engine.js";
 import { useMeetView } from "./roster.jsx";
 import { fill } from "./text.js";
-
-const noop = () => () => {};
-
-function useEngine() {
-  const engine = mediaEngine();
-  useSyncExternalStore(
-    engine ? (fn) => engine.subscribe(fn) : noop,
-    () => (engine ? engine.getVersion() : 0),
-    () => 0,
-  );
-  return engine;
-}
 
 export function AiTalkButton(props) {
   const engine = useEngine();

@@ -8,7 +8,8 @@ import { fill } from "./text.js";
 
 const noop = () => () => {};
 
-function useEngine() {
+/** The media engine, re-rendering the caller whenever it changes. */
+export function useEngine() {
   const engine = mediaEngine();
   useSyncExternalStore(
     engine ? (fn) => engine.subscribe(fn) : noop,

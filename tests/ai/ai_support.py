@@ -8,7 +8,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +17,7 @@ import httpx
 import pytest
 from aiortc.mediastreams import AudioStreamTrack
 
-from launch.servers import stop_group
+from launch.servers import start_announcing, stop_group
 
 ROOT = Path(__file__).resolve().parents[2]
 FAKE_TOKEN = "fake-openai-token-for-tests"
@@ -46,26 +45,14 @@ class FakeProcess:
 def start_fake(*flags: str, timeout: float = 20.0) -> FakeProcess:
     """Starts the fake on a free port; waits for its "listening" line."""
     log = Path(tempfile.mkstemp(prefix="realtime-fake-", suffix=".log")[1])
-    with log.open("wb") as stderr:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "reflex_meet.realtime_fake", "--port", "0", *flags],
-            cwd=ROOT,
-            env={**os.environ, "REALTIME_FAKE_TOKEN": FAKE_TOKEN},
-            stdout=subprocess.PIPE,
-            stderr=stderr,
-            start_new_session=True,
-            text=True,
-        )
-    line: list[str] = []
-    reader = threading.Thread(
-        target=lambda: line.append(proc.stdout.readline()), daemon=True
+    proc, url = start_announcing(
+        [sys.executable, "-m", "reflex_meet.realtime_fake", "--port", "0", *flags],
+        log,
+        env={**os.environ, "REALTIME_FAKE_TOKEN": FAKE_TOKEN},
+        timeout=timeout,
+        what="the realtime fake",
     )
-    reader.start()
-    reader.join(timeout)
-    if not line or not line[0].startswith("realtime fake listening on http://"):
-        stop_fake(proc)
-        raise RuntimeError(f"the fake did not start: {line!r}\n{log.read_text()}")
-    return FakeProcess(proc, line[0].split(" on ", 1)[1].strip(), log)
+    return FakeProcess(proc, url, log)
 
 
 def stop_fake(proc: subprocess.Popen) -> None:

@@ -15,7 +15,6 @@ import re
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,7 +31,7 @@ from aiortc import (
 from aiortc.mediastreams import AudioStreamTrack, MediaStreamError, VideoStreamTrack
 from aiortc.rtcconfiguration import RTCBundlePolicy
 
-from launch.servers import stop_group
+from launch.servers import start_announcing, stop_group
 from reflex_meet.sfu import aiortc_hooks
 from reflex_meet.sfu.sdp_numbering import reject_sections
 
@@ -70,36 +69,14 @@ def start_sfu(
     if credentials_from_env:
         env.update(SFU_APP_ID=APP_ID, SFU_APP_SECRET=SECRET)
         credentials = []
-    with log.open("wb") as stderr:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "reflex_meet.sfu",
-                "--port",
-                "0",
-                *credentials,
-                *flags,
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=stderr,
-            start_new_session=True,
-            text=True,
-        )
-    line: list[str] = []
-    reader = threading.Thread(
-        target=lambda: line.append(proc.stdout.readline()), daemon=True
+    proc, url = start_announcing(
+        [sys.executable, "-m", "reflex_meet.sfu", "--port", "0", *credentials, *flags],
+        log,
+        env=env,
+        timeout=timeout,
+        what="the stand-in",
     )
-    reader.start()
-    reader.join(timeout)
-    if not line or not line[0].startswith("sfu listening on http://"):
-        stop_sfu_process(proc)
-        raise RuntimeError(
-            f"the stand-in did not start: {line!r}\n{log.read_text()[-3000:]}"
-        )
-    return SfuProcess(proc, line[0].split(" on ", 1)[1].strip(), log)
+    return SfuProcess(proc, url, log)
 
 
 def stop_sfu_process(proc: subprocess.Popen, timeout: float = 10.0) -> int | None:

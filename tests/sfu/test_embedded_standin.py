@@ -34,6 +34,8 @@ def test_it_starts_one_with_the_apps_credentials_and_stops_it_after():
     async def scenario():
         async with embedded_standin(_local(port), env={}) as proc:
             assert proc is not None
+            # The secret is not on the command line other local users can read.
+            assert not any("s3cret-for-test" in arg for arg in proc.args)
             assert await asyncio.to_thread(_new_session, port, "s3cret-for-test") == 201
             assert await asyncio.to_thread(_new_session, port, "wrong") == 401
             return proc
