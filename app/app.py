@@ -20,7 +20,9 @@ app = rx.App(
     # The toasts' region is named from the labels too (sonner's default is
     # English "Notifications").
     toaster=rx.toast.provider(
-        custom_attrs={"containerAriaLabel": LABELS["notifications"]}
+        # Above the meeting's control bar (it sat on the Leave button).
+        offset="calc(var(--meet-control-size) + 40px)",
+        custom_attrs={"containerAriaLabel": LABELS["notifications"]},
     ),
 )
 add_pages(app, prefix="", labels=LABELS)
